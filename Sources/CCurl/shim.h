@@ -1,0 +1,53 @@
+/*
+ * Non-variadic wrappers for libcurl's variadic entry points, which Swift cannot call.
+ * Each wrapper fixes the type of the third argument, so Swift's type checker sees exactly
+ * what libcurl's documentation says that option takes. Nothing else lives here.
+ */
+#ifndef CHECKOUT_GATEWAY_CURL_SHIM_H
+#define CHECKOUT_GATEWAY_CURL_SHIM_H
+
+#include <curl/curl.h>
+
+typedef size_t (*cg_curl_data_callback)(char *data, size_t size, size_t count, void *userdata);
+
+static inline CURLcode cg_easy_setopt_long(CURL *handle, CURLoption option, long value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode cg_easy_setopt_string(CURL *handle, CURLoption option, const char *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode cg_easy_setopt_pointer(CURL *handle, CURLoption option, void *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode cg_easy_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode cg_easy_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode cg_easy_setopt_data_callback(CURL *handle, CURLoption option, cg_curl_data_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode cg_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+static inline CURLcode cg_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+static inline CURLcode cg_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+static inline CURLMcode cg_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
+    return curl_multi_setopt(handle, option, value);
+}
+
+#endif

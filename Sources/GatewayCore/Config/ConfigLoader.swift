@@ -1,0 +1,170 @@
+import Foundation
+
+/// Reads and validates `gateway.yaml`. The one entry point for the gateway, `validate` and
+/// `explain`, so all three accept and reject exactly the same files.
+public enum ConfigLoader {
+    public static func load(path: String) throws(ConfigError) -> GatewayConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, problems: [ConfigProblem(SourceMark(line: 1, column: 1), "cannot read the file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, problems: [ConfigProblem(SourceMark(line: 1, column: 1), "the file is not valid UTF-8")])
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> GatewayConfig {
+        let document = YAMLParser.parse(text)
+        var decoder = ConfigDecoder()
+        let config = document.root.flatMap { decoder.gatewayConfig($0) }
+        let problems = document.problems + decoder.problems
+        if document.root == nil && problems.isEmpty {
+            throw ConfigError(file: file, problems: [ConfigProblem(SourceMark(line: 1, column: 1), "the file is empty")], source: text)
+        }
+        guard problems.isEmpty, let config else {
+            throw ConfigError(file: file, problems: problems, source: text)
+        }
+        return config
+    }
+}
+
+extension ConfigDecoder {
+    static let topLevelKeys = [
+        "version", "listen", "admin", "upstreams", "routes", "flag", "fallback", "schedule", "guardrails", "limits",
+        "state_file", "access_log",
+    ]
+
+    mutating func gatewayConfig(_ root: YAMLNode) -> GatewayConfig? {
+        guard let top = mapping(root, "the top level", allowed: Self.topLevelKeys) else { return nil }
+        if let versionNode = required(top["version"], in: top, "version"), !Self.isVersionOne(versionNode) {
+            fail(versionNode.mark, "version must be 1, got \(describe(versionNode))")
+        }
+        let upstreams = required(top["upstreams"], in: top, "upstreams").flatMap { upstreamsSection($0) }
+        let flag = required(top["flag"], in: top, "flag").flatMap { flagSection($0) }
+        let listen = hostPort(top["listen"], "listen")
+        let admin = adminSection(top["admin"])
+        let routes = routesSection(top["routes"])
+        let fallback = fallbackSection(top["fallback"])
+        let schedule = top["schedule"].flatMap { scheduleSection($0) }
+        let guardrails = top["guardrails"].flatMap { guardrailsSection($0) }
+        let limits = limitsSection(top["limits"])
+        let stateFile = string(top["state_file"], "state_file")
+        let accessLog = bool(top["access_log"], "access_log")
+
+        guard let upstreams, let flag else { return nil }
+        var config = GatewayConfig(upstreams: upstreams, flag: flag)
+        if let listen { config.listen = listen }
+        config.admin = admin
+        config.routes = routes
+        config.fallback = fallback
+        config.schedule = schedule
+        config.guardrails = guardrails
+        config.limits = limits
+        if let stateFile { config.stateFile = stateFile }
+        if let accessLog { config.accessLog = accessLog }
+        return config
+    }
+
+    private static func isVersionOne(_ node: YAMLNode) -> Bool {
+        guard case .scalar(let scalar) = node else { return false }
+        return scalar.isPlain && scalar.value == "1"
+    }
+
+    private mutating func adminSection(_ node: YAMLNode?) -> AdminConfig {
+        var admin = AdminConfig()
+        guard let map = mapping(node, "admin", allowed: ["listen", "token_env"]) else { return admin }
+        if let listen = hostPort(map["listen"], "admin.listen") { admin.listen = listen }
+        if let tokenEnv = envName(map["token_env"], "admin.token_env") { admin.tokenEnv = tokenEnv }
+        return admin
+    }
+
+    private mutating func upstreamsSection(_ node: YAMLNode) -> Upstreams? {
+        guard let map = mapping(node, "upstreams", allowed: ["old", "new"]) else { return nil }
+        let old = required(map["old"], in: map, "upstreams.old").flatMap { upstream($0, "upstreams.old", defaults: UpstreamConfig.oldDefaults) }
+        let new = required(map["new"], in: map, "upstreams.new").flatMap { upstream($0, "upstreams.new", defaults: UpstreamConfig.newDefaults) }
+        guard let old, let new else { return nil }
+        return Upstreams(old: old, new: new)
+    }
+
+    private mutating func upstream(_ node: YAMLNode, _ path: String, defaults: (UpstreamURL) -> UpstreamConfig) -> UpstreamConfig? {
+        guard let map = mapping(node, path, allowed: ["url", "connect_timeout", "timeout", "max_connections"]) else { return nil }
+        var url: UpstreamURL?
+        if let urlNode = required(map["url"], in: map, "\(path).url"), let text = string(urlNode, "\(path).url") {
+            url = UpstreamURL(text)
+            if url == nil { fail(urlNode.mark, "\(path).url must be an http:// or https:// URL with a host, got \(text)") }
+        }
+        let connectTimeout = duration(map["connect_timeout"], "\(path).connect_timeout")
+        let timeout = duration(map["timeout"], "\(path).timeout")
+        let maxConnections = integer(map["max_connections"], "\(path).max_connections", in: 1...10_000)
+        guard let url else { return nil }
+        var upstream = defaults(url)
+        if let connectTimeout { upstream.connectTimeout = connectTimeout }
+        if let timeout { upstream.timeout = timeout }
+        if let maxConnections { upstream.maxConnections = maxConnections }
+        return upstream
+    }
+
+    private mutating func routesSection(_ node: YAMLNode?) -> [Route] {
+        guard let items = list(node, "routes") else { return [] }
+        return items.enumerated().compactMap { index, item in
+            let path = "routes[\(index)]"
+            guard let map = mapping(item, path, allowed: ["path_prefix", "methods"]) else { return nil }
+            let prefix = required(map["path_prefix"], in: map, "\(path).path_prefix").flatMap { pathPrefix($0, "\(path).path_prefix") }
+            var methods: Set<String>?
+            if let methodNodes = list(map["methods"], "\(path).methods") {
+                methods = Set(methodNodes.enumerated().compactMap { methodIndex, node in
+                    method(node, "\(path).methods[\(methodIndex)]")
+                })
+            }
+            return prefix.map { Route(pathPrefix: $0, methods: methods) }
+        }
+    }
+
+    mutating func pathPrefix(_ node: YAMLNode, _ path: String) -> String? {
+        guard let text = string(node, path) else { return nil }
+        guard text.hasPrefix("/"), !text.contains("?"), !text.contains(where: { $0 == " " || $0.isNewline }) else {
+            fail(node.mark, "\(path) must be a path starting with /, got \(describe(node))")
+            return nil
+        }
+        return text
+    }
+
+    mutating func method(_ node: YAMLNode, _ path: String) -> String? {
+        guard let text = string(node, path) else { return nil }
+        guard text.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+            fail(node.mark, "\(path) must be an upper-case HTTP method such as GET or POST, got \(describe(node))")
+            return nil
+        }
+        return text
+    }
+
+    private mutating func fallbackSection(_ node: YAMLNode?) -> FallbackConfig {
+        var fallback = FallbackConfig()
+        guard let map = mapping(node, "fallback", allowed: ["on", "unsafe_methods", "idempotency_header"]) else { return fallback }
+        if let triggers = list(map["on"], "fallback.on") {
+            fallback.on = Set(triggers.enumerated().compactMap { index, node in
+                choice(node, "fallback.on[\(index)]", as: FallbackTrigger.self)
+            })
+        }
+        if let policy = choice(map["unsafe_methods"], "fallback.unsafe_methods", as: UnsafeMethodPolicy.self) {
+            fallback.unsafeMethods = policy
+        }
+        if let header = token(map["idempotency_header"], "fallback.idempotency_header") {
+            fallback.idempotencyHeader = header
+        }
+        return fallback
+    }
+
+    private mutating func limitsSection(_ node: YAMLNode?) -> Limits {
+        var limits = Limits()
+        let keys = ["max_request_body", "max_header_bytes", "max_uri_bytes", "header_read_timeout", "idle_timeout", "max_connections"]
+        guard let map = mapping(node, "limits", allowed: keys) else { return limits }
+        if let value = size(map["max_request_body"], "limits.max_request_body") { limits.maxRequestBody = value }
+        if let value = size(map["max_header_bytes"], "limits.max_header_bytes") { limits.maxHeaderBytes = value }
+        if let value = size(map["max_uri_bytes"], "limits.max_uri_bytes") { limits.maxURIBytes = value }
+        if let value = duration(map["header_read_timeout"], "limits.header_read_timeout") { limits.headerReadTimeout = value }
+        if let value = duration(map["idle_timeout"], "limits.idle_timeout") { limits.idleTimeout = value }
+        if let value = integer(map["max_connections"], "limits.max_connections", in: 1...1_000_000) { limits.maxConnections = value }
+        return limits
+    }
+}

@@ -1,0 +1,47 @@
+/// The header rules of forwarding that do not depend on an HTTP library.
+public enum HeaderRules {
+    /// Hop-by-hop headers (RFC 9110 §7.6.1), never forwarded in either direction; every header
+    /// named in `Connection` joins them.
+    public static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+    ]
+
+    /// The lower-cased header names listed in `Connection` header values.
+    public static func connectionNominated<S: Sequence>(_ connectionValues: S) -> Set<String> where S.Element == String {
+        var names = Set<String>()
+        for value in connectionValues {
+            for token in value.split(separator: ",") {
+                let name = token.trimmingSpaces.lowercased()
+                if !name.isEmpty { names.insert(name) }
+            }
+        }
+        return names
+    }
+
+    /// A client's `X-Request-Id` is kept when it is 1–128 characters of letters, digits and
+    /// `-_.:`; anything else is replaced so logs and upstreams never see injected text.
+    public static func isSaneRequestID(_ value: String) -> Bool {
+        let utf8 = value.utf8
+        guard !utf8.isEmpty, utf8.count <= 128 else { return false }
+        return utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+        }
+    }
+
+    /// A `Content-Length` value as RFC 9110 allows it: digits only.
+    public static func contentLength(_ value: String) -> Int? {
+        let trimmed = value.trimmingSpaces
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 18, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(trimmed)
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: Substring {
+        let view = self[...]
+        let start = view.firstIndex { $0 != " " && $0 != "\t" } ?? view.endIndex
+        let end = view.lastIndex { $0 != " " && $0 != "\t" }.map { view.index(after: $0) } ?? start
+        return Substring(view[start..<Swift.max(start, end)])
+    }
+}
