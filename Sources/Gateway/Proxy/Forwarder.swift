@@ -1,0 +1,81 @@
+import GatewayCore
+import NIOCore
+
+/// A request ready to go upstream: decided, rewritten and buffered.
+struct ForwardingPlan: Sendable {
+    var method: String
+    /// The request-target (path and query) as the client sent it.
+    var target: String
+    var headerLines: [String]
+    var body: ByteBuffer?
+    var requestID: String
+    var variant: Variant
+    var hasIdempotencyKey: Bool
+}
+
+/// What the client gets, and what happened on the way, for logs and metrics.
+struct ForwardingResult: Sendable {
+    enum Outcome: String, Sendable {
+        case ok
+        case fallback
+        case error
+    }
+
+    /// The upstream whose answer (or failure) the client gets.
+    var servedBy: Variant
+    var result: UpstreamResult
+    var outcome: Outcome
+    var fallbackCause: FallbackCause?
+    /// Set when new failed and a replay was not allowed for this method.
+    var refusedUnsafe: Bool
+}
+
+/// Runs the attempts of one request: new (or old) first, then at most one replay on old.
+enum Forwarder {
+    static func forward(_ plan: ForwardingPlan, active: ActiveConfig, on eventLoop: any EventLoop) -> EventLoopFuture<ForwardingResult> {
+        attempt(plan, variant: plan.variant, fallbackCause: nil, active: active, on: eventLoop).flatMap { first in
+            guard plan.variant == .new else {
+                return eventLoop.makeSucceededFuture(finished(first, servedBy: .old, cause: nil))
+            }
+            let verdict = active.config.fallback.verdict(
+                for: first.outcome, method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey
+            )
+            switch verdict {
+            case .serve:
+                return eventLoop.makeSucceededFuture(finished(first, servedBy: .new, cause: nil))
+            case .refuse(let cause):
+                var result = finished(first, servedBy: .new, cause: cause)
+                result.outcome = .error
+                result.refusedUnsafe = true
+                return eventLoop.makeSucceededFuture(result)
+            case .fallback(let cause):
+                return attempt(plan, variant: .old, fallbackCause: cause, active: active, on: eventLoop).map { second in
+                    finished(second, servedBy: .old, cause: cause)
+                }
+            }
+        }
+    }
+
+    private static func attempt(
+        _ plan: ForwardingPlan, variant: Variant, fallbackCause: FallbackCause?, active: ActiveConfig, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<UpstreamResult> {
+        var lines = plan.headerLines
+        lines.append("\(ForwardingHeaders.variantHeader): \(variant.rawValue)")
+        if let fallbackCause { lines.append("\(ForwardingHeaders.fallbackHeader): \(fallbackCause.rawValue)") }
+        let client = active.client(for: variant)
+        let request = UpstreamRequest(
+            method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: plan.body
+        )
+        return client.execute(request, on: eventLoop)
+    }
+
+    private static func finished(_ result: UpstreamResult, servedBy: Variant, cause: FallbackCause?) -> ForwardingResult {
+        let failed: Bool
+        switch result.outcome {
+        case .status(let code): failed = code >= 500
+        case .timeout, .connectError, .badResponse: failed = true
+        }
+        let outcome: ForwardingResult.Outcome = failed ? .error : (cause == nil ? .ok : .fallback)
+        return ForwardingResult(servedBy: servedBy, result: result, outcome: outcome, fallbackCause: cause, refusedUnsafe: false)
+    }
+}

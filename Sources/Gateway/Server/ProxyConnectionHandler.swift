@@ -1,0 +1,242 @@
+import GatewayCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One client connection of the public listener: reads a request (head checks of §9, body
+/// buffered up to the limit), decides, forwards, answers, and enforces the head-read and idle
+/// timeouts. Runs on its channel's event loop only; upstream I/O happens on curl threads.
+final class ProxyConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        /// Between requests. The timer is the head-read timeout once bytes arrived, else idle.
+        case awaitingHead
+        /// Collecting the body of an accepted head.
+        case readingBody(ClientRequest)
+        /// Waiting for the upstream; the response is written when it is in.
+        case forwarding
+        /// An error answer went out; everything else the client sends is ignored.
+        case closing
+    }
+
+    private enum TimerKind {
+        case headRead
+        case idle
+    }
+
+    private let runtime: GatewayRuntime
+    private let logger: Logger
+    private var state = State.awaitingHead
+    private var timer: (kind: TimerKind, task: Scheduled<Void>)?
+
+    init(runtime: GatewayRuntime, logger: Logger) {
+        self.runtime = runtime
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        // A new connection is expected to send its request head at once.
+        arm(.headRead, context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        disarm()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ByteActivityHandler.BytesArrived {
+            if case .awaitingHead = state, timer?.kind != .headRead { arm(.headRead, context: context) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (_, .closing):
+            return
+        case (.head(let head), .awaitingHead):
+            disarm()
+            receiveHead(head, context: context)
+        case (.body(var chunk), .readingBody(var request)):
+            let limit = request.active.config.limits.maxRequestBody
+            if request.bodyLength + chunk.readableBytes > limit {
+                respondWithError(.payloadTooLarge, "the request body is larger than \(limit) bytes", requestID: nil, context: context)
+                return
+            }
+            request.appendBody(&chunk, allocator: context.channel.allocator)
+            state = .readingBody(request)
+        case (.end, .readingBody(let request)):
+            state = .forwarding
+            forward(request, context: context)
+        default:
+            respondWithError(.badRequest, "unexpected request part", requestID: nil, context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
+        logger.info("malformed request", metadata: ["error": "\(parserError)"])
+        switch state {
+        case .awaitingHead, .readingBody:
+            let status: HTTPResponseStatus = switch parserError {
+            case .headerOverflow: .requestHeaderFieldsTooLarge
+            case .unknown: .notImplemented
+            default: .badRequest
+            }
+            respondWithError(status, "malformed request: \(parserError)", requestID: nil, context: context)
+        case .forwarding, .closing:
+            state = .closing
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: - Steps of a request
+
+    private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let snapshot = runtime.snapshot()
+        switch HeadValidator.check(head, limits: snapshot.active.config.limits) {
+        case .reject(let status, let message):
+            respondWithError(status, message, requestID: nil, context: context)
+        case .accept(_, let expectContinue):
+            if expectContinue {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
+            let peer = context.channel.remoteAddress?.ipAddress
+            state = .readingBody(ClientRequest(head: head, snapshot: snapshot, peerIP: peer))
+        }
+    }
+
+    private func forward(_ request: ClientRequest, context: ChannelHandlerContext) {
+        let prepared = request.prepare(mintID: RandomID.make)
+        Forwarder.forward(prepared.plan, active: request.active, on: context.eventLoop)
+            .assumeIsolated()
+            .whenSuccess { result in
+                self.respond(to: request, prepared: prepared, result: result, context: context)
+            }
+    }
+
+    private func respond(to request: ClientRequest, prepared: ClientRequest.Prepared, result: ForwardingResult, context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        let keepAlive = request.head.isKeepAlive
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+        switch result.result {
+        case .response(let response):
+            status = HTTPResponseStatus(statusCode: response.status)
+            headers = ForwardingHeaders.clientHeaders(from: response.headers, keepContentLength: request.head.method == .HEAD)
+            body = response.body
+        case .failure(let outcome, let detail):
+            status = HTTPResponseStatus(statusCode: FailureResponse.status(for: outcome) ?? 502)
+            headers = HTTPHeaders([("Content-Type", "application/json")])
+            body = ErrorBody.make(FailureResponse.message(for: outcome, variant: result.servedBy), requestID: prepared.plan.requestID, allocator: context.channel.allocator)
+            logger.warning("upstream failed", metadata: ["upstream": "\(result.servedBy)", "detail": "\(detail)", "request_id": "\(prepared.plan.requestID)"])
+        }
+        headers.add(name: ForwardingHeaders.variantHeader, value: result.servedBy.rawValue)
+        headers.add(name: ForwardingHeaders.requestIDHeader, value: prepared.plan.requestID)
+        if let cookie = prepared.setCookie { headers.add(name: "Set-Cookie", value: cookie) }
+        write(status: status, headers: headers, body: body, version: request.head.version, keepAlive: keepAlive,
+              isHead: request.head.method == .HEAD, context: context)
+    }
+
+    // MARK: - Writing answers
+
+    private func respondWithError(_ status: HTTPResponseStatus, _ message: String, requestID: String?, context: ChannelHandlerContext) {
+        if case .forwarding = state { return }
+        state = .closing
+        disarm()
+        let id = requestID ?? RandomID.make()
+        let body = ErrorBody.make(message, requestID: id, allocator: context.channel.allocator)
+        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        headers.add(name: ForwardingHeaders.requestIDHeader, value: id)
+        write(status: status, headers: headers, body: body, version: .http1_1, keepAlive: false, isHead: false, context: context)
+    }
+
+    private func write(
+        status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, version: HTTPVersion, keepAlive: Bool,
+        isHead: Bool, context: ChannelHandlerContext
+    ) {
+        var headers = headers
+        let bodyless = isHead || status.code == 204 || status.code == 304 || status.code < 200
+        if !bodyless { headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes)) }
+        if !keepAlive {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if version.minor == 0 {
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        let head = HTTPResponseHead(version: version.major == 1 && version.minor == 0 ? .http1_0 : .http1_1, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !bodyless && body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if keepAlive, case .forwarding = state {
+            state = .awaitingHead
+            arm(.idle, context: context)
+        } else {
+            state = .closing
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    // MARK: - Timers
+
+    private func arm(_ kind: TimerKind, context: ChannelHandlerContext) {
+        disarm()
+        let limits = runtime.snapshot().active.config.limits
+        let delay = kind == .headRead ? limits.headerReadTimeout : limits.idleTimeout
+        let task = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(delay.milliseconds)) {
+            self.timer = nil
+            switch kind {
+            case .headRead:
+                self.respondWithError(.requestTimeout, "the request head did not arrive in time", requestID: nil, context: context)
+            case .idle:
+                self.state = .closing
+                context.close(promise: nil)
+            }
+        }
+        timer = (kind, task)
+    }
+
+    private func disarm() {
+        timer?.task.cancel()
+        timer = nil
+    }
+}
+
+/// The small JSON body of every answer the gateway makes itself.
+enum ErrorBody {
+    static func make(_ message: String, requestID: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        allocator.buffer(string: "{\"error\": \(JSONString.quote(message)), \"request_id\": \(JSONString.quote(requestID))}\n")
+    }
+}
+
+/// Minimal JSON string quoting for the gateway's own bodies.
+enum JSONString {
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

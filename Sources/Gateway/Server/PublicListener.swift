@@ -1,0 +1,49 @@
+import GatewayCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Binds the public listener: HTTP/1.1 with keep-alive and pipelining, the decoder limits of
+/// `limits`, the connection cap, and one `ProxyConnectionHandler` per connection.
+enum PublicListener {
+    static func bind(
+        address: HostPort, runtime: GatewayRuntime, limiter: ConnectionLimiter, group: any EventLoopGroup, logger: Logger
+    ) async throws -> any Channel {
+        let limits = runtime.snapshot().active.config.limits
+        let decoderLimits = decoderLimits(for: limits)
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                guard limiter.tryAcquire() else {
+                    logger.warning("connection refused: limits.max_connections reached", metadata: ["max_connections": "\(limiter.maximum)"])
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in limiter.release() }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(ByteActivityHandler())
+                    try sync.configureHTTPServerPipeline(
+                        withErrorHandling: false,
+                        withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits
+                    )
+                    try sync.addHandler(ProxyConnectionHandler(runtime: runtime, logger: logger))
+                }
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+    }
+
+    /// The parser's own caps sit just above ours so that our checks answer 414 and 431 precisely,
+    /// while a head far past them is still cut off by the parser before it is buffered whole.
+    private static func decoderLimits(for limits: Limits) -> NIOHTTPDecoderLimitConfiguration {
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = max(limits.maxHeaderBytes, limits.maxURIBytes) + 1024
+        decoderLimits.maxHeaderListSize = limits.maxHeaderBytes + limits.maxURIBytes + 1024
+        return decoderLimits
+    }
+}

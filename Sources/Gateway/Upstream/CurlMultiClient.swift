@@ -1,0 +1,154 @@
+import CCurl
+import Foundation
+import GatewayCore
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The HTTP client for one upstream: a libcurl multi handle driven by one dedicated thread, so
+/// no event loop ever waits on the network. The multi handle's connection cache keeps up to
+/// `max_connections` connections to the upstream alive and reuses them.
+///
+/// `@unchecked Sendable` is safe because the mutable state is split in two: `inbox` and
+/// `stopping` are only touched under `lock`; the multi handle, `active` and `idleHandles` are
+/// only touched by the curl thread (`run()` and what it calls).
+final class CurlMultiClient: @unchecked Sendable {
+    let upstream: UpstreamConfig
+    private let multi: UnsafeMutableRawPointer
+    private let lock = NIOLock()
+    private var inbox: [CurlTransfer] = []
+    private var stopping = false
+    private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    private var idleHandles: [UnsafeMutableRawPointer] = []
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(upstream: UpstreamConfig, name: String) {
+        CurlGlobal.ensureInitialised()
+        self.upstream = upstream
+        guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed") }
+        self.multi = multi
+        _ = cg_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, upstream.maxConnections)
+        _ = cg_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, upstream.maxConnections)
+        _ = cg_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, upstream.maxConnections)
+        let thread = Thread { [self] in run() }
+        thread.name = "curl-\(name)"
+        thread.start()
+    }
+
+    /// Sends the request; the future completes on `eventLoop` when the whole response is in.
+    func execute(_ request: UpstreamRequest, on eventLoop: any EventLoop) -> EventLoopFuture<UpstreamResult> {
+        let promise = eventLoop.makePromise(of: UpstreamResult.self)
+        let transfer = CurlTransfer(request: request, promise: promise)
+        let accepted = lock.withLock {
+            if stopping { return false }
+            inbox.append(transfer)
+            return true
+        }
+        if accepted {
+            curl_multi_wakeup(multi)
+        } else {
+            promise.succeed(.failure(.connectError, detail: "the gateway is shutting down"))
+        }
+        return promise.futureResult
+    }
+
+    /// Fails what is still in flight, stops the thread and frees every handle.
+    func shutdown() {
+        lock.withLock { stopping = true }
+        curl_multi_wakeup(multi)
+        finished.wait()
+    }
+
+    // MARK: - The curl thread
+
+    private func run() {
+        while true {
+            let (incoming, stop) = lock.withLock { () -> ([CurlTransfer], Bool) in
+                defer { inbox.removeAll(keepingCapacity: true) }
+                return (inbox, stopping)
+            }
+            if stop {
+                for transfer in incoming { transfer.promise.succeed(.failure(.connectError, detail: "the gateway is shutting down")) }
+                abortActive()
+                break
+            }
+            for transfer in incoming { start(transfer) }
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            collectFinished()
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+        for easy in idleHandles { curl_easy_cleanup(easy) }
+        idleHandles.removeAll()
+        curl_multi_cleanup(multi)
+        finished.signal()
+    }
+
+    private func start(_ transfer: CurlTransfer) {
+        let easy: UnsafeMutableRawPointer
+        if let reused = idleHandles.popLast() {
+            curl_easy_reset(reused)
+            easy = reused
+        } else if let fresh = curl_easy_init() {
+            easy = fresh
+        } else {
+            transfer.promise.succeed(.failure(.connectError, detail: "curl_easy_init failed"))
+            return
+        }
+        guard transfer.configure(easy, upstream: upstream), curl_multi_add_handle(multi, easy) == CURLM_OK else {
+            idleHandles.append(easy)
+            transfer.promise.succeed(.failure(.badResponse, detail: "libcurl refused the request for \(transfer.request.url)"))
+            return
+        }
+        active[easy] = transfer
+    }
+
+    private func collectFinished() {
+        var remaining: Int32 = 0
+        while let message = curl_multi_info_read(multi, &remaining) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            let code = message.pointee.data.result
+            curl_multi_remove_handle(multi, easy)
+            guard let transfer = active.removeValue(forKey: easy) else { continue }
+            let result = Self.result(of: transfer, code: code, easy: easy)
+            idleHandles.append(easy)
+            transfer.promise.succeed(result)
+        }
+    }
+
+    private func abortActive() {
+        for (easy, transfer) in active {
+            curl_multi_remove_handle(multi, easy)
+            idleHandles.append(easy)
+            transfer.promise.succeed(.failure(.connectError, detail: "the gateway is shutting down"))
+        }
+        active.removeAll()
+    }
+
+    private static func result(of transfer: CurlTransfer, code: CURLcode, easy: UnsafeMutableRawPointer) -> UpstreamResult {
+        var requestSize = 0
+        _ = cg_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &requestSize)
+        let detail = String(cString: curl_easy_strerror(code))
+        switch code {
+        case CURLE_OK:
+            var status = 0
+            _ = cg_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            if transfer.hasAmbiguousFraming {
+                return .failure(.badResponse, detail: "ambiguous response framing (Content-Length with Transfer-Encoding, or two Content-Lengths)")
+            }
+            if transfer.malformedHeader || !(100...599).contains(status) {
+                return .failure(.badResponse, detail: "malformed response header")
+            }
+            return .response(UpstreamResponse(status: status, headers: transfer.responseHeaders, body: transfer.responseBody))
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return .failure(.connectError, detail: detail)
+        case CURLE_OPERATION_TIMEDOUT:
+            // Nothing sent yet means the connect timed out: as safe to replay as a refusal.
+            return .failure(requestSize == 0 ? .connectError : .timeout, detail: detail)
+        default:
+            if transfer.tooLarge {
+                return .failure(.badResponse, detail: "response larger than \(CurlTransfer.maxResponseBytes) bytes")
+            }
+            return .failure(requestSize == 0 ? .connectError : .badResponse, detail: detail)
+        }
+    }
+}

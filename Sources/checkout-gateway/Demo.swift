@@ -1,0 +1,42 @@
+import ArgumentParser
+import Gateway
+import GatewayCore
+import Logging
+import NIOPosix
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve gateway.yaml together with two built-in demo checkouts on the upstream ports it names."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        LoggingSetup.bootstrap()
+        let config = try ConfigFile.loadOrExit(options.config)
+        let group = MultiThreadedEventLoopGroup.singleton
+        let old = try await DemoCheckoutServer.start(variant: .old, host: config.upstreams.old.url.host, port: config.upstreams.old.url.port, group: group)
+        let new = try await DemoCheckoutServer.start(variant: .new, host: config.upstreams.new.url.host, port: config.upstreams.new.url.port, group: group)
+        let gateway = try await GatewayServer.start(config: config, group: group)
+        let base = "http://127.0.0.1:\(gateway.publicPort)"
+        print("""
+
+        checkout-gateway demo
+          old checkout (demo) on \(config.upstreams.old.url), new checkout (demo) on \(config.upstreams.new.url)
+          gateway on \(base): flag '\(config.flag.key)' \(config.flag.enabled ? "enabled at \(config.flag.percent)%" : "disabled")
+
+          open \(base)/checkout in a browser, or try:
+            curl -si \(base)/api/checkout -H 'X-User-Id: alice'
+            curl -si \(base)/api/checkout -H 'X-User-Id: bob'
+            curl -si \(base)/api/checkout -H 'X-User-Id: qa-alice'     (targeted: always new)
+            checkout-gateway explain --config \(options.config) --user alice
+
+          edit \(options.config) and restart to change the ramp; Ctrl-C stops.
+
+        """)
+        try await SignalWaiter.waitForTermination()
+        try await gateway.shutdown()
+        await old.shutdown()
+        await new.shutdown()
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import GatewayCore
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the variant, reason and bucket the gateway gives a user, exactly as it would decide."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "The user's identity (what the first identity source would carry).")
+    var user: String
+
+    @Option(name: .customLong("header"), help: "A request header \"Name: value\"; repeatable.")
+    var headers: [String] = []
+
+    @Option(help: "The request path; when it matches no route the flag does not decide.")
+    var path: String?
+
+    @Option(help: "The request method, for routes that name methods.")
+    var method = "GET"
+
+    func run() throws {
+        let config = try ConfigFile.loadOrExit(options.config)
+        var parsed: [(String, String)] = []
+        for header in headers {
+            guard let colon = header.firstIndex(of: ":") else {
+                throw ValidationError("--header must look like \"Name: value\", got \(header)")
+            }
+            parsed.append((String(header[..<colon]), header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        if let path, !config.routes.matches(target: path, method: method) {
+            print("variant: old\nreason: no route matches \(method) \(path); the flag does not decide it")
+            return
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let evaluator = FlagEvaluator(flag: config.flag, overrideToken: config.flag.testOverride.flatMap { environment[$0.tokenEnv] })
+        let state = FlagState(effectivePercent: config.flag.percent)
+        let decision = evaluator.decide(identity: user, request: ExplainAttributes(headers: parsed), state: state)
+        print("""
+        variant: \(decision.variant.rawValue)
+        reason: \(decision.reason.rawValue) (\(decision.reason.ofrepReason))
+        bucket: \(decision.bucket) (new when the flag is on and bucket <= percent; percent is \(state.effectivePercent))
+        flag: \(config.flag.key) (group \(config.flag.groupID)), \(config.flag.enabled ? "enabled" : "disabled")
+        """)
+    }
+}
+
+/// The request `explain` pretends to see: the headers given on the command line.
+private struct ExplainAttributes: RequestAttributes {
+    var headers: [(String, String)]
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    func cookie(_ name: String) -> Substring? {
+        header("cookie").flatMap { CookieHeader.value(named: name, in: $0) }
+    }
+}
