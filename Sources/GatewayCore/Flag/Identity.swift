@@ -7,6 +7,11 @@ public enum IdentityOrigin: Sendable, Equatable {
 public struct ResolvedIdentity: Sendable, Equatable {
     public var value: String
     public var origin: IdentityOrigin
+
+    public init(value: String, origin: IdentityOrigin) {
+        self.value = value
+        self.origin = origin
+    }
 }
 
 extension FlagConfig {
