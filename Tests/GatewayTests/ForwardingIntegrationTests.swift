@@ -1,0 +1,101 @@
+import GatewayCore
+import NIOHTTP1
+import Testing
+
+@Suite("Forwarding headers and bodies", .timeLimit(.minutes(1)))
+struct ForwardingIntegrationTests {
+    @Test func requestHeadersFollowDesignSection5() async throws {
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+            h.new.set(.respond(status: 200, body: "ok", headers: [("Connection", "X-Upstream-Secret"), ("X-Upstream-Secret", "s"), ("Keep-Alive", "timeout=5")]))
+            let response = try await h.get("/checkout", headers: [
+                ("X-User-Id", "u1"),
+                ("Connection", "keep-alive, X-Hop"),
+                ("X-Hop", "should-vanish"),
+                ("Keep-Alive", "timeout=5"),
+                ("Proxy-Connection", "keep-alive"),
+                ("TE", "trailers"),
+                ("X-Forwarded-For", "203.0.113.7"),
+                ("X-Request-Id", "client-id-1"),
+                ("X-Checkout-Variant", "spoofed"),
+                ("Host", "shop.example"),
+            ])
+            #expect(response.status == 200)
+            #expect(response.header("X-Checkout-Variant") == "new")
+            #expect(response.header("X-Request-Id") == "client-id-1")
+            #expect(response.header("X-Upstream-Secret") == nil)
+            #expect(response.header("Keep-Alive") == nil)
+
+            let seen = try #require(h.new.requests.first).headers
+            for name in ["X-Hop", "Keep-Alive", "Proxy-Connection", "TE", "Transfer-Encoding", "Upgrade"] {
+                #expect(!seen.contains(name: name), "\(name) was forwarded")
+            }
+            #expect(seen["Connection"].allSatisfy { !$0.contains("X-Hop") })
+            #expect(seen.first(name: "X-Forwarded-For") == "203.0.113.7, 127.0.0.1")
+            #expect(seen.first(name: "X-Forwarded-Proto") == "http")
+            #expect(seen.first(name: "X-Forwarded-Host") == "shop.example")
+            #expect(seen.first(name: "Via") == "1.1 checkout-gateway")
+            #expect(seen["X-Request-Id"] == ["client-id-1"])
+            #expect(seen["X-Checkout-Variant"] == ["new"])
+            #expect(!seen.contains(name: "X-Checkout-Fallback"))
+        }
+    }
+
+    @Test func requestIDIsMintedWhenMissingOrInsane() async throws {
+        try await Harness.with { h in
+            let minted = try await h.get("/checkout", headers: [("X-User-Id", "u")])
+            let id = try #require(minted.header("X-Request-Id"))
+            #expect(id.count == 32)
+            let insane = try await h.get("/checkout", headers: [("X-User-Id", "u"), ("X-Request-Id", "bad id with spaces")])
+            #expect(insane.header("X-Request-Id") != "bad id with spaces")
+            #expect(h.old.requests.map { $0.headers.first(name: "X-Request-Id") } == [id, insane.header("X-Request-Id")])
+        }
+    }
+
+    @Test func hopByHopHeaderCannotSteerTheDecision() async throws {
+        try await Harness.with(configure: {
+            $0.flag.percent = 0
+            $0.flag.targeting = [TargetingRule(variant: .new, users: ["qa-alice"])]
+        }) { h in
+            let response = try await h.get("/checkout", headers: [("Connection", "X-User-Id"), ("X-User-Id", "qa-alice")])
+            #expect(response.header("X-Checkout-Variant") == "old")
+            #expect(response.header("Set-Cookie") != nil, "the identity header was dropped, so an anonymous id was minted")
+        }
+    }
+
+    @Test func binaryBodyArrivesByteExact() async throws {
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+            h.new.set(.echo)
+            var generator = SystemRandomNumberGenerator()
+            let body = (0..<(200 * 1024)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/upload",
+                                                     headers: [("X-User-Id", "u"), ("Content-Type", "application/octet-stream")], body: body)
+            #expect(response.status == 200)
+            #expect(response.body == body)
+            let seen = try #require(h.new.requests.first)
+            #expect(seen.body == body)
+            #expect(seen.headers.first(name: "Content-Type") == "application/octet-stream")
+            #expect(seen.headers.first(name: "Content-Length") == String(body.count))
+        }
+    }
+
+    @Test func upstreamPathPrefixIsPrepended() async throws {
+        try await Harness.with(configure: { $0.upstreams.old.url = UpstreamURL("\($0.upstreams.old.url.prefix)/shop/")! }) { h in
+            _ = try await h.get("/other/page?q=1")
+            #expect(h.old.requests.first?.uri == "/shop/other/page?q=1")
+        }
+    }
+
+    @Test func keepAliveReusesUpstreamConnections() async throws {
+        try await Harness.with(configure: { $0.flag.percent = 50 }) { h in
+            try await TestClient.withConnection(port: h.port) { connection in
+                for index in 0..<1000 {
+                    let response = try await connection.send(path: "/checkout", headers: [("X-User-Id", "user-\(index)")])
+                    #expect(response.status == 200)
+                }
+            }
+            #expect(h.old.requests.count + h.new.requests.count == 1000)
+            #expect(h.old.acceptedConnections <= 3, "old accepted \(h.old.acceptedConnections) connections")
+            #expect(h.new.acceptedConnections <= 3, "new accepted \(h.new.acceptedConnections) connections")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import GatewayCore
+import NIOHTTP1
+import Testing
+
+@Suite("Routing through the real gateway", .timeLimit(.minutes(1)))
+struct RoutingIntegrationTests {
+    @Test func flagOffSendsEveryRequestToOldUnchanged() async throws {
+        try await Harness.with(configure: { $0.flag.enabled = false; $0.flag.percent = 100 }) { h in
+            h.old.set(.respond(status: 201, body: "created by old", headers: [("X-Custom", "kept")]))
+            for user in ["a", "b", "c", "qa-alice"] {
+                let response = try await h.get("/checkout/cart?step=2", headers: [("X-User-Id", user)])
+                #expect(response.status == 201)
+                #expect(response.text == "created by old")
+                #expect(response.header("X-Custom") == "kept")
+                #expect(response.header("X-Checkout-Variant") == "old")
+            }
+            #expect(h.new.requests.isEmpty)
+            #expect(h.old.requests.count == 4)
+            #expect(h.old.requests.first?.uri == "/checkout/cart?step=2")
+        }
+    }
+
+    @Test(arguments: [0, 50, 100])
+    func percentDecidesPerUserAndIsStable(percent: Int) async throws {
+        try await Harness.with(configure: { $0.flag.percent = percent }) { h in
+            var sawNew = 0
+            for index in 0..<40 {
+                let user = "user-\(index)"
+                let expected: Variant = Bucketing.isIn(bucket: Bucketing.bucket(groupID: "new-checkout", identity: user), percent: percent) ? .new : .old
+                for _ in 0..<2 {
+                    let response = try await h.get("/api/checkout", headers: [("X-User-Id", user)])
+                    #expect(response.header("X-Checkout-Variant") == expected.rawValue, "\(user) at \(percent)%")
+                    #expect(response.text == expected.rawValue)
+                }
+                if expected == .new { sawNew += 1 }
+            }
+            if percent == 0 { #expect(sawNew == 0) }
+            if percent == 100 { #expect(sawNew == 40) }
+            if percent == 50 { #expect(sawNew > 5 && sawNew < 35) }
+        }
+    }
+
+    @Test func targetingRuleWinsOverPercent() async throws {
+        try await Harness.with(configure: {
+            $0.flag.percent = 0
+            $0.flag.targeting = [TargetingRule(variant: .new, users: ["qa-alice"]),
+                                 TargetingRule(variant: .new, header: HeaderCondition(name: "X-Cohort", equals: "beta"))]
+        }) { h in
+            let targeted = try await h.get("/checkout", headers: [("X-User-Id", "qa-alice")])
+            let cohort = try await h.get("/checkout", headers: [("X-User-Id", "zed"), ("X-Cohort", "beta")])
+            let neither = try await h.get("/checkout", headers: [("X-User-Id", "zed")])
+            #expect(targeted.header("X-Checkout-Variant") == "new")
+            #expect(cohort.header("X-Checkout-Variant") == "new")
+            #expect(neither.header("X-Checkout-Variant") == "old")
+        }
+    }
+
+    @Test func nonRoutePathGoesToOldAtHundredPercent() async throws {
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+            let response = try await h.get("/checkoutx", headers: [("X-User-Id", "u1")])
+            #expect(response.header("X-Checkout-Variant") == "old")
+            let home = try await h.get("/")
+            #expect(home.header("X-Checkout-Variant") == "old")
+            #expect(home.header("Set-Cookie") == nil)
+            #expect(h.new.requests.isEmpty)
+        }
+    }
+
+    @Test func anonymousCookieIsMintedAndHonoured() async throws {
+        try await Harness.with(configure: { $0.flag.percent = 50 }) { h in
+            let first = try await h.get("/checkout")
+            let setCookie = try #require(first.header("Set-Cookie"))
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Path=/"))
+            let pair = try #require(setCookie.split(separator: ";").first)
+            let id = String(pair.dropFirst("gw_uid=".count))
+            #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
+            let expected: Variant = Bucketing.isIn(bucket: Bucketing.bucket(groupID: "new-checkout", identity: id), percent: 50) ? .new : .old
+            #expect(first.header("X-Checkout-Variant") == expected.rawValue)
+            for _ in 0..<5 {
+                let again = try await h.get("/api/checkout/status", headers: [("Cookie", String(pair))])
+                #expect(again.header("X-Checkout-Variant") == expected.rawValue)
+                #expect(again.header("Set-Cookie") == nil)
+            }
+        }
+    }
+
+    @Test func testOverrideNeedsTheTokenAndIsStripped() async throws {
+        try await Harness.with(configure: { $0.flag.percent = 0 }) { h in
+            let forced = try await h.get("/checkout", headers: [("X-User-Id", "u"), ("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", Harness.testToken)])
+            #expect(forced.header("X-Checkout-Variant") == "new")
+            let wrong = try await h.get("/checkout", headers: [("X-User-Id", "u"), ("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", "nope")])
+            #expect(wrong.header("X-Checkout-Variant") == "old")
+            for recorded in h.new.requests + h.old.requests {
+                #expect(!recorded.headers.contains(name: "X-Checkout-Force"))
+                #expect(!recorded.headers.contains(name: "X-Gateway-Test-Token"))
+            }
+        }
+    }
+}
