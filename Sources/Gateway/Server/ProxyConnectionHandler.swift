@@ -27,12 +27,14 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     private let runtime: GatewayRuntime
+    private let activity: ByteActivityHandler
     private let logger: Logger
     private var state = State.awaitingHead
     private var timer: (kind: TimerKind, task: Scheduled<Void>)?
 
-    init(runtime: GatewayRuntime, logger: Logger) {
+    init(runtime: GatewayRuntime, activity: ByteActivityHandler, logger: Logger) {
         self.runtime = runtime
+        self.activity = activity
         self.logger = logger
     }
 
@@ -87,11 +89,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         logger.info("malformed request", metadata: ["error": "\(parserError)"])
         switch state {
         case .awaitingHead, .readingBody:
-            let status: HTTPResponseStatus = switch parserError {
-            case .headerOverflow: .requestHeaderFieldsTooLarge
-            case .unknown: .notImplemented
-            default: .badRequest
-            }
+            let recent = activity.recentReads.map { String(buffer: $0) }.joined()
+            let status = ParserErrorClassifier.status(for: parserError, recentBytes: recent)
             respondWithError(status, "malformed request: \(parserError)", requestID: nil, context: context)
         case .forwarding, .closing:
             state = .closing
@@ -161,6 +160,19 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         write(status: status, headers: headers, body: body, version: .http1_1, keepAlive: false, isHead: false, context: context)
     }
 
+    /// A 408 for a head that did not complete in time. No request exists yet as far as the HTTP
+    /// layers know, so the answer goes out as raw bytes below them.
+    private func timeOutHead(context: ChannelHandlerContext) {
+        state = .closing
+        let id = RandomID.make()
+        let body = ErrorBody.make("the request head did not arrive in time", requestID: id, allocator: context.channel.allocator)
+        var raw = context.channel.allocator.buffer(capacity: 256 + body.readableBytes)
+        raw.writeString("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n\(ForwardingHeaders.requestIDHeader): \(id)\r\n")
+        raw.writeString("Content-Length: \(body.readableBytes)\r\nConnection: close\r\n\r\n")
+        raw.writeImmutableBuffer(body)
+        activity.writeRawAndClose(raw)
+    }
+
     private func write(
         status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, version: HTTPVersion, keepAlive: Bool,
         isHead: Bool, context: ChannelHandlerContext
@@ -174,16 +186,24 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
         let head = HTTPResponseHead(version: version.major == 1 && version.minor == 0 ? .http1_0 : .http1_1, status: status, headers: headers)
+        // The state changes before `.end` is written: writing it releases the next pipelined
+        // request, which arrives during the write and must find the handler ready for it.
+        let closeAfter: Bool
+        if keepAlive, case .forwarding = state {
+            closeAfter = false
+            state = .awaitingHead
+            activity.forgetRecentReads()
+            arm(.idle, context: context)
+        } else {
+            closeAfter = true
+            state = .closing
+        }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if !bodyless && body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if keepAlive, case .forwarding = state {
-            state = .awaitingHead
-            arm(.idle, context: context)
-        } else {
-            state = .closing
+        if closeAfter {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
@@ -198,7 +218,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             self.timer = nil
             switch kind {
             case .headRead:
-                self.respondWithError(.requestTimeout, "the request head did not arrive in time", requestID: nil, context: context)
+                self.timeOutHead(context: context)
             case .idle:
                 self.state = .closing
                 context.close(promise: nil)

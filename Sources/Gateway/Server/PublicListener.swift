@@ -25,13 +25,14 @@ enum PublicListener {
                 channel.closeFuture.whenComplete { _ in limiter.release() }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ByteActivityHandler())
+                    let activity = ByteActivityHandler()
+                    try sync.addHandler(activity)
                     try sync.configureHTTPServerPipeline(
                         withErrorHandling: false,
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits
                     )
-                    try sync.addHandler(ProxyConnectionHandler(runtime: runtime, logger: logger))
+                    try sync.addHandler(ProxyConnectionHandler(runtime: runtime, activity: activity, logger: logger))
                 }
             }
             .bind(host: address.host, port: address.port)

@@ -102,12 +102,16 @@ enum RawClient {
         }
     }
 
-    /// The status codes of every response in a raw answer, in order.
+    /// The status codes of every response in a raw answer, in order (status lines may follow a
+    /// body directly, so they are found anywhere, not only at line starts).
     static func statuses(_ raw: String) -> [Int] {
-        raw.components(separatedBy: "\r\n").compactMap { line in
-            guard line.hasPrefix("HTTP/1.") else { return nil }
-            let parts = line.split(separator: " ")
-            return parts.count >= 2 ? Int(parts[1]) : nil
+        var codes: [Int] = []
+        var rest = raw[...]
+        while let range = rest.range(of: "HTTP/1.") {
+            let after = rest[range.upperBound...].dropFirst(2)
+            if let code = Int(after.prefix(3)), after.dropFirst(3).hasPrefix(" ") { codes.append(code) }
+            rest = rest[range.upperBound...]
         }
+        return codes
     }
 }
