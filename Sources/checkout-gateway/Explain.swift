@@ -30,32 +30,21 @@ struct Explain: ParsableCommand {
             }
             parsed.append((String(header[..<colon]), header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
-        if let path, !config.routes.matches(target: path, method: method) {
-            print("variant: old\nreason: no route matches \(method) \(path); the flag does not decide it")
+        let environment = ProcessInfo.processInfo.environment
+        let state = FlagState(effectivePercent: config.flag.percent)
+        let explanation = Explanation(
+            config: config, identity: user, headers: parsed, path: path, method: method, state: state,
+            overrideToken: config.flag.testOverride.flatMap { environment[$0.tokenEnv] }
+        )
+        guard let decision = explanation.decision else {
+            print("variant: old\nreason: no route matches \(method) \(path ?? "/"); the flag does not decide it")
             return
         }
-        let environment = ProcessInfo.processInfo.environment
-        let evaluator = FlagEvaluator(flag: config.flag, overrideToken: config.flag.testOverride.flatMap { environment[$0.tokenEnv] })
-        let state = FlagState(effectivePercent: config.flag.percent)
-        let decision = evaluator.decide(identity: user, request: ExplainAttributes(headers: parsed), state: state)
         print("""
         variant: \(decision.variant.rawValue)
         reason: \(decision.reason.rawValue) (\(decision.reason.ofrepReason))
-        bucket: \(decision.bucket) (new when the flag is on and bucket <= percent; percent is \(state.effectivePercent))
+        bucket: \(decision.bucket) (new when the flag is on and bucket <= percent; percent is \(explanation.effectivePercent))
         flag: \(config.flag.key) (group \(config.flag.groupID)), \(config.flag.enabled ? "enabled" : "disabled")
         """)
-    }
-}
-
-/// The request `explain` pretends to see: the headers given on the command line.
-private struct ExplainAttributes: RequestAttributes {
-    var headers: [(String, String)]
-
-    func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
-
-    func cookie(_ name: String) -> Substring? {
-        header("cookie").flatMap { CookieHeader.value(named: name, in: $0) }
     }
 }

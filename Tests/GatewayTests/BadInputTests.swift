@@ -23,6 +23,7 @@ struct BadInputTests {
         ("GET /checkout HTTP/1.1\r\nHost : a\r\n\r\n", 400),
         ("GET /checkout HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n", 400),
         ("GET checkout HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        ("POST /checkout HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\nx", 417),
     ])
     func malformedRequestsAreRefusedAndNeverForwarded(request: String, status: Int) async throws {
         try await Harness.with { h in

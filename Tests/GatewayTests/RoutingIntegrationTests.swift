@@ -97,3 +97,28 @@ struct RoutingIntegrationTests {
         }
     }
 }
+
+@Suite("explain agrees with the running gateway", .timeLimit(.minutes(1)))
+struct ExplainAgreementTests {
+    @Test func explainAndProxyGiveTheSameVariant() async throws {
+        try await Harness.with(configure: {
+            $0.flag.percent = 30
+            $0.flag.targeting = [TargetingRule(variant: .new, users: ["qa-1"]), TargetingRule(variant: .old, header: HeaderCondition(name: "X-Cohort", equals: "legacy"))]
+        }) { h in
+            let explained = h.config
+            let cases: [(String, [(String, String)])] = (0..<60).map { ("shopper-\($0)", []) }
+                + [("qa-1", []), ("shopper-3", [("X-Cohort", "legacy")]), ("shopper-4", [("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", Harness.testToken)])]
+            for (user, headers) in cases {
+                let explanation = Explanation(
+                    config: explained, identity: user, headers: headers, path: "/checkout", method: "GET",
+                    state: FlagState(effectivePercent: 30), overrideToken: Harness.testToken
+                )
+                let response = try await h.get("/checkout", headers: [("X-User-Id", user)] + headers)
+                #expect(response.header("X-Checkout-Variant") == explanation.variant.rawValue, "\(user) \(headers)")
+            }
+            let offRoute = Explanation(config: explained, identity: "qa-1", headers: [], path: "/account", method: "GET", state: FlagState(effectivePercent: 30), overrideToken: nil)
+            #expect(offRoute.decision == nil)
+            #expect(try await h.get("/account", headers: [("X-User-Id", "qa-1")]).header("X-Checkout-Variant") == "old")
+        }
+    }
+}

@@ -9,6 +9,8 @@ struct Harness {
     let old: TestUpstream
     let new: TestUpstream
     let gateway: GatewayServer
+    /// The config the gateway was started with.
+    let config: GatewayConfig
     var port: Int { gateway.publicPort }
 
     static let testToken = "test-token-123"
@@ -45,7 +47,7 @@ struct Harness {
         let gateway = try await GatewayServer.start(
             config: config, environment: ["GATEWAY_TEST_TOKEN": testToken], logger: logger, group: MultiThreadedEventLoopGroup.singleton
         )
-        let harness = Harness(old: old, new: new, gateway: gateway)
+        let harness = Harness(old: old, new: new, gateway: gateway, config: config)
         do {
             let result = try await body(harness)
             await harness.shutdown()
