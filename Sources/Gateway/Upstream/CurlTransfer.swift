@@ -93,7 +93,7 @@ final class CurlTransfer {
             return
         }
         let name = String(text[..<colon])
-        let value = String(text[text.index(after: colon)...].trimmingCharacters(in: " \t"))
+        let value = String(text[text.index(after: colon)...].trimmingSpaces)
         if name.lowercased() == "content-length" { contentLengths.insert(value) }
         if name.lowercased() == "transfer-encoding" { sawTransferEncoding = true }
         responseHeaders.append((name, value))
@@ -128,13 +128,4 @@ private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, 
     let length = size * count
     transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
     return length
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        let view = self[...]
-        let start = view.firstIndex { !set.contains($0) } ?? view.endIndex
-        let end = view.lastIndex { !set.contains($0) }.map { view.index(after: $0) } ?? start
-        return Substring(view[start..<Swift.max(start, end)])
-    }
 }

@@ -38,7 +38,8 @@ public enum HeaderRules {
 }
 
 extension StringProtocol {
-    var trimmingSpaces: Substring {
+    /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    public var trimmingSpaces: Substring {
         let view = self[...]
         let start = view.firstIndex { $0 != " " && $0 != "\t" } ?? view.endIndex
         let end = view.lastIndex { $0 != " " && $0 != "\t" }.map { view.index(after: $0) } ?? start
