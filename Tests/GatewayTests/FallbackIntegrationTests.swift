@@ -42,10 +42,11 @@ struct FallbackIntegrationTests {
     }
 
     @Test func newRefusingConnectionsFallsBack() async throws {
-        let refused = try await closedPort()
+        let refused = try RefusingPort()
+        defer { refused.close() }
         try await Harness.with(configure: {
             $0.flag.percent = 100
-            $0.upstreams.new.url = UpstreamURL("http://127.0.0.1:\(refused)")!
+            $0.upstreams.new.url = refused.url
         }) { h in
             let response = try await h.get("/checkout", headers: user)
             #expect(response.status == 200)
@@ -108,10 +109,11 @@ struct FallbackIntegrationTests {
     }
 
     @Test func postFallsBackOnRefusedConnectionWithoutAKey() async throws {
-        let refused = try await closedPort()
+        let refused = try RefusingPort()
+        defer { refused.close() }
         try await Harness.with(configure: {
             $0.flag.percent = 100
-            $0.upstreams.new.url = UpstreamURL("http://127.0.0.1:\(refused)")!
+            $0.upstreams.new.url = refused.url
         }) { h in
             let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
             #expect(response.status == 200)
@@ -138,8 +140,9 @@ struct FallbackIntegrationTests {
             let ambiguous = try await h.get("/checkout", headers: user)
             #expect(ambiguous.status == 502)
         }
-        let refused = try await closedPort()
-        try await Harness.with(configure: { $0.upstreams.old.url = UpstreamURL("http://127.0.0.1:\(refused)")! }) { h in
+        let refused = try RefusingPort()
+        defer { refused.close() }
+        try await Harness.with(configure: { $0.upstreams.old.url = refused.url }) { h in
             let unreachable = try await h.get("/somewhere")
             #expect(unreachable.status == 502)
             #expect(unreachable.text.contains("\"error\""))

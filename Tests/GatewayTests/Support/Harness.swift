@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 import Gateway
 import GatewayCore
@@ -69,10 +70,35 @@ struct Harness {
     }
 }
 
-/// A loopback port nothing listens on: bound once, then closed.
-func closedPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress!.port!
-    try await channel.close()
-    return port
+/// A loopback port that refuses connections: bound (so no other test can take it) but never
+/// listening. Held until the test calls `close()`.
+final class RefusingPort: Sendable {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard descriptor >= 0, bound == 0, named == 0 else { throw RefusingPortError() }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    var url: UpstreamURL { UpstreamURL("http://127.0.0.1:\(port)")! }
+
+    func close() {
+        Glibc.close(descriptor)
+    }
 }
+
+struct RefusingPortError: Error {}
