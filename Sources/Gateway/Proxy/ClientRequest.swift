@@ -19,7 +19,7 @@ struct ClientRequest {
         self.peerIP = peerIP
     }
 
-    mutating func appendBody(_ chunk: inout ByteBuffer, allocator: ByteBufferAllocator) {
+    mutating func appendBody(_ chunk: inout ByteBuffer) {
         if body == nil {
             body = chunk
         } else {

@@ -70,7 +70,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
                 respondWithError(.payloadTooLarge, "the request body is larger than \(limit) bytes", requestID: nil, context: context)
                 return
             }
-            request.appendBody(&chunk, allocator: context.channel.allocator)
+            request.appendBody(&chunk)
             state = .readingBody(request)
         case (.end, .readingBody(let request)):
             state = .forwarding
