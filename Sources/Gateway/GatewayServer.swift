@@ -4,69 +4,127 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// A running gateway: the public listener, the upstream clients and the live config. What the
-/// `serve` command and the integration tests start, so tests run what users run.
+/// A running gateway: the public and admin listeners, the upstream clients and the live config.
+/// What `serve` and `demo` start and what the integration tests start, so tests run what users
+/// run. `GatewayService` adds reload watching and graceful shutdown on top.
 public final class GatewayServer: Sendable {
-    private let runtime: GatewayRuntime
+    let runtime: GatewayRuntime
     private let publicChannel: any Channel
+    private let adminChannel: any Channel
+    private let connections: ConnectionRegistry
     private let ownsGroup: Bool
     private let group: any EventLoopGroup
-    private let logger: Logger
 
-    /// The port the public listener is bound to (useful when the config says port 0).
+    /// The ports the listeners are bound to (useful when the config says port 0).
     public let publicPort: Int
+    public let adminPort: Int
 
-    /// Loads nothing itself: the caller passes a validated config. `environment` supplies the
-    /// token variables named in the config.
+    /// Reads, validates and serves the config file; the file is then watched for changes.
     public static func start(
-        config: GatewayConfig,
+        configPath: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "checkout-gateway"),
+        accessLogger: Logger? = nil,
+        group: (any EventLoopGroup)? = nil
+    ) async throws -> GatewayServer {
+        guard let data = FileManager.default.contents(atPath: configPath) else {
+            throw ConfigError(file: configPath, problems: [ConfigProblem(SourceMark(line: 1, column: 1), "cannot read the file")])
+        }
+        let config = try ConfigLoader.parse(String(decoding: data, as: UTF8.self), file: configPath)
+        return try await start(
+            config: config, configPath: configPath, sourceSHA: SHA256.hex(data), environment: environment, logger: logger,
+            accessLogger: accessLogger, group: group
+        )
+    }
+
+    /// Serves a config that is already loaded. Without `configPath` there is nothing to reload.
+    public static func start(
+        config: GatewayConfig,
+        configPath: String? = nil,
+        sourceSHA: String = "",
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger = Logger(label: "checkout-gateway"),
+        accessLogger: Logger? = nil,
         group: (any EventLoopGroup)? = nil
     ) async throws -> GatewayServer {
         let eventLoops = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let active = ActiveConfig(config: config, environment: environment)
-        let runtime = GatewayRuntime(active: active)
-        let limiter = ConnectionLimiter(maximum: config.limits.maxConnections)
+        let runtime = GatewayRuntime(
+            config: config, configPath: configPath, sourceSHA: sourceSHA, environment: environment, logger: logger,
+            accessLog: accessLogger.map(AccessLog.init(logger:))
+        )
+        let metrics = runtime.recorder.metrics
+        let connections = ConnectionRegistry(maximum: config.limits.maxConnections) { count in
+            metrics.setOpenConnections(count)
+        }
+        var bound: [any Channel] = []
         do {
-            let channel = try await PublicListener.bind(
-                address: config.listen, runtime: runtime, limiter: limiter, group: eventLoops, logger: logger
+            let publicChannel = try await PublicListener.bind(
+                address: config.listen, runtime: runtime, connections: connections, group: eventLoops, logger: logger
             )
-            let port = channel.localAddress?.port ?? config.listen.port
+            bound.append(publicChannel)
+            let adminChannel = try await AdminListener.bind(address: config.admin.listen, runtime: runtime, group: eventLoops)
+            bound.append(adminChannel)
+            let server = GatewayServer(
+                runtime: runtime, publicChannel: publicChannel, adminChannel: adminChannel, connections: connections,
+                group: eventLoops, ownsGroup: group == nil
+            )
             logger.info("gateway listening", metadata: [
-                "listen": "\(config.listen.host):\(port)",
+                "listen": "\(config.listen.host):\(server.publicPort)",
+                "admin": "\(config.admin.listen.host):\(server.adminPort)",
                 "old": "\(config.upstreams.old.url)",
                 "new": "\(config.upstreams.new.url)",
                 "flag": "\(config.flag.key)",
                 "enabled": "\(config.flag.enabled)",
                 "percent": "\(config.flag.percent)",
             ])
-            return GatewayServer(runtime: runtime, channel: channel, port: port, group: eventLoops, ownsGroup: group == nil, logger: logger)
+            return server
         } catch {
-            active.shutdown()
+            for channel in bound { try? await channel.close() }
+            runtime.shutdown()
             if group == nil { try? await eventLoops.shutdownGracefully() }
             throw error
         }
     }
 
-    private init(runtime: GatewayRuntime, channel: any Channel, port: Int, group: any EventLoopGroup, ownsGroup: Bool, logger: Logger) {
+    private init(
+        runtime: GatewayRuntime, publicChannel: any Channel, adminChannel: any Channel, connections: ConnectionRegistry,
+        group: any EventLoopGroup, ownsGroup: Bool
+    ) {
         self.runtime = runtime
-        self.publicChannel = channel
-        self.publicPort = port
+        self.publicChannel = publicChannel
+        self.adminChannel = adminChannel
+        self.connections = connections
+        self.publicPort = publicChannel.localAddress?.port ?? 0
+        self.adminPort = adminChannel.localAddress?.port ?? 0
         self.group = group
         self.ownsGroup = ownsGroup
-        self.logger = logger
     }
 
-    /// Completes when the public listener closes.
-    public func waitUntilClosed() async throws {
-        try await publicChannel.closeFuture.get()
+    /// Checks the config file for changes (by content hash) and reloads a changed one.
+    @discardableResult
+    public func reloadIfChanged() -> Bool {
+        runtime.reload(force: false) == .applied
     }
 
-    /// Stops accepting, closes the listener and the upstream clients.
-    public func shutdown() async throws {
+    /// Graceful stop: `/readyz` turns 503, the public listener stops accepting, each connection
+    /// finishes the response in flight and closes; after `grace` the rest are closed. Then the
+    /// admin listener and the upstream clients stop.
+    public func shutdown(grace: Duration = .zero) async {
+        runtime.beginDraining()
+        runtime.logger.notice("draining", metadata: ["open_connections": "\(connections.count)", "grace": "\(grace)"])
         try? await publicChannel.close()
-        runtime.snapshot().active.shutdown()
-        if ownsGroup { try await group.shutdownGracefully() }
+        connections.quiesceAll()
+        let deadline = ContinuousClock.now + grace
+        while connections.count > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if connections.count > 0 {
+            runtime.logger.warning("grace period over; closing the remaining connections", metadata: ["open_connections": "\(connections.count)"])
+            connections.closeAll()
+        }
+        try? await adminChannel.close()
+        runtime.shutdown()
+        if ownsGroup { try? await group.shutdownGracefully() }
+        runtime.logger.notice("stopped")
     }
 }

@@ -17,7 +17,7 @@ struct Demo: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup.singleton
         let old = try await DemoCheckoutServer.start(variant: .old, host: config.upstreams.old.url.host, port: config.upstreams.old.url.port, group: group)
         let new = try await DemoCheckoutServer.start(variant: .new, host: config.upstreams.new.url.host, port: config.upstreams.new.url.port, group: group)
-        let gateway = try await GatewayServer.start(config: config, group: group)
+        let gateway = try await ConfigFile.startOrExit(options.config)
         let base = "http://127.0.0.1:\(gateway.publicPort)"
         print("""
 
@@ -31,11 +31,12 @@ struct Demo: AsyncParsableCommand {
             curl -si \(base)/api/checkout -H 'X-User-Id: qa-alice'     (targeted: always new)
             checkout-gateway explain --config \(options.config) --user alice
 
-          edit \(options.config) and restart to change the ramp; Ctrl-C stops.
+          edit \(options.config) to change the ramp (reloaded within a second);
+          admin on http://127.0.0.1:\(gateway.adminPort): /status /metrics, POST /admin/kill /admin/resume
+          checkout-gateway status --admin http://127.0.0.1:\(gateway.adminPort); Ctrl-C stops.
 
         """)
-        try await SignalWaiter.waitForTermination()
-        try await gateway.shutdown()
+        try await GatewayService.runUntilTerminated(gateway, shutdownGrace: .seconds(5))
         await old.shutdown()
         await new.shutdown()
     }

@@ -8,11 +8,12 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
+    @Option(help: "Seconds that in-flight requests get to finish after SIGTERM or SIGINT.")
+    var shutdownGrace = 30
+
     func run() async throws {
         LoggingSetup.bootstrap()
-        let config = try ConfigFile.loadOrExit(options.config)
-        let gateway = try await GatewayServer.start(config: config)
-        try await SignalWaiter.waitForTermination()
-        try await gateway.shutdown()
+        let gateway = try await ConfigFile.startOrExit(options.config)
+        try await GatewayService.runUntilTerminated(gateway, shutdownGrace: .seconds(shutdownGrace))
     }
 }

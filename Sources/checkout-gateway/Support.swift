@@ -1,6 +1,6 @@
 import ArgumentParser
-import Dispatch
 import Foundation
+import Gateway
 import GatewayCore
 import Logging
 
@@ -10,60 +10,56 @@ enum ConfigFile {
         do {
             return try ConfigLoader.load(path: path)
         } catch {
-            FileHandle.standardError.write(Data((error.annotated + "\n").utf8))
-            let count = error.problems.count
-            FileHandle.standardError.write(Data("\(path): \(count) error\(count == 1 ? "" : "s")\n".utf8))
+            report(error)
             throw ExitCode(1)
         }
+    }
+
+    /// Starts the gateway on the file, or exits 1 with every config error.
+    static func startOrExit(_ path: String) async throws -> GatewayServer {
+        do {
+            return try await GatewayServer.start(configPath: path, accessLogger: Logger(label: LoggingSetup.accessLabel))
+        } catch let error as ConfigError {
+            report(error)
+            throw ExitCode(1)
+        }
+    }
+
+    private static func report(_ error: ConfigError) {
+        FileHandle.standardError.write(Data((error.annotated + "\n").utf8))
+        let count = error.problems.count
+        FileHandle.standardError.write(Data("\(error.file): \(count) error\(count == 1 ? "" : "s")\n".utf8))
     }
 }
 
 enum LoggingSetup {
+    static let accessLabel = "checkout-gateway.access"
+
+    /// Operational logs to stderr; the access log (one JSON object per line) to stdout.
     static func bootstrap() {
+        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
+            if label == accessLabel { return AccessLineHandler() }
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            handler.logLevel = level
             return handler
         }
     }
 }
 
-/// Waits for SIGINT or SIGTERM.
-enum SignalWaiter {
-    static func waitForTermination() async throws {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let fired = SignalOnce(continuation)
-            for signalNumber in [SIGINT, SIGTERM] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { fired.fire() }
-                source.resume()
-                fired.keep(source)
-            }
-        }
-    }
-}
+/// Writes each access-log message as it is, one line on stdout.
+struct AccessLineHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
 
-/// Resumes the continuation at the first signal only; the lock makes the handlers' concurrent
-/// calls safe, which is what the `@unchecked Sendable` relies on.
-private final class SignalOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(_ continuation: CheckedContinuation<Void, Never>) {
-        self.continuation = continuation
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
-    func keep(_ source: any DispatchSourceSignal) {
-        lock.withLock { sources.append(source) }
-    }
-
-    func fire() {
-        let pending = lock.withLock { () -> CheckedContinuation<Void, Never>? in
-            defer { continuation = nil }
-            return continuation
-        }
-        pending?.resume()
+    func log(event: LogEvent) {
+        var line = event.message.description
+        line.append("\n")
+        FileHandle.standardOutput.write(Data(line.utf8))
     }
 }

@@ -8,15 +8,18 @@ struct ClientRequest {
     var head: HTTPRequestHead
     let snapshot: GatewayRuntime.Snapshot
     let peerIP: String?
+    let receivedAt: NIODeadline
     private(set) var body: ByteBuffer?
 
     var active: ActiveConfig { snapshot.active }
     var bodyLength: Int { body?.readableBytes ?? 0 }
+    var bodyBytes: [UInt8] { body.map { Array($0.readableBytesView) } ?? [] }
 
     init(head: HTTPRequestHead, snapshot: GatewayRuntime.Snapshot, peerIP: String?) {
         self.head = head
         self.snapshot = snapshot
         self.peerIP = peerIP
+        self.receivedAt = .now()
     }
 
     mutating func appendBody(_ chunk: inout ByteBuffer) {

@@ -28,12 +28,27 @@ struct ForwardingResult: Sendable {
     var fallbackCause: FallbackCause?
     /// Set when new failed and a replay was not allowed for this method.
     var refusedUnsafe: Bool
+    /// Time spent waiting for upstreams, all attempts together.
+    var upstreamNanoseconds: Int64 = 0
 }
 
 /// Runs the attempts of one request: new (or old) first, then at most one replay on old.
 enum Forwarder {
-    static func forward(_ plan: ForwardingPlan, active: ActiveConfig, on eventLoop: any EventLoop) -> EventLoopFuture<ForwardingResult> {
-        attempt(plan, variant: plan.variant, fallbackCause: nil, active: active, on: eventLoop).flatMap { first in
+    static func forward(
+        _ plan: ForwardingPlan, active: ActiveConfig, recorder: TrafficRecorder, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<ForwardingResult> {
+        let started = NIODeadline.now()
+        return forwardAttempts(plan, active: active, recorder: recorder, on: eventLoop).map { result in
+            var result = result
+            result.upstreamNanoseconds = (NIODeadline.now() - started).nanoseconds
+            return result
+        }
+    }
+
+    private static func forwardAttempts(
+        _ plan: ForwardingPlan, active: ActiveConfig, recorder: TrafficRecorder, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<ForwardingResult> {
+        attempt(plan, variant: plan.variant, fallbackCause: nil, active: active, recorder: recorder, on: eventLoop).flatMap { first in
             guard plan.variant == .new else {
                 return eventLoop.makeSucceededFuture(finished(first, servedBy: .old, cause: nil))
             }
@@ -49,7 +64,7 @@ enum Forwarder {
                 result.refusedUnsafe = true
                 return eventLoop.makeSucceededFuture(result)
             case .fallback(let cause):
-                return attempt(plan, variant: .old, fallbackCause: cause, active: active, on: eventLoop).map { second in
+                return attempt(plan, variant: .old, fallbackCause: cause, active: active, recorder: recorder, on: eventLoop).map { second in
                     finished(second, servedBy: .old, cause: cause)
                 }
             }
@@ -57,7 +72,8 @@ enum Forwarder {
     }
 
     private static func attempt(
-        _ plan: ForwardingPlan, variant: Variant, fallbackCause: FallbackCause?, active: ActiveConfig, on eventLoop: any EventLoop
+        _ plan: ForwardingPlan, variant: Variant, fallbackCause: FallbackCause?, active: ActiveConfig, recorder: TrafficRecorder,
+        on eventLoop: any EventLoop
     ) -> EventLoopFuture<UpstreamResult> {
         var lines = plan.headerLines
         lines.append("\(ForwardingHeaders.variantHeader): \(variant.rawValue)")
@@ -66,7 +82,11 @@ enum Forwarder {
         let request = UpstreamRequest(
             method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: plan.body
         )
-        return client.execute(request, on: eventLoop)
+        let started = NIODeadline.now()
+        return client.execute(request, on: eventLoop).map { result in
+            recorder.attempt(variant, outcome: result.outcome, started: started, ended: .now())
+            return result
+        }
     }
 
     private static func finished(_ result: UpstreamResult, servedBy: Variant, cause: FallbackCause?) -> ForwardingResult {

@@ -115,8 +115,13 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     private func forward(_ request: ClientRequest, context: ChannelHandlerContext) {
+        if request.active.config.flag.publicOFREP, request.head.method == .POST,
+           OFREPEvaluator.isOFREP(path: PathPrefix.path(of: request.head.uri)) {
+            answerOFREP(request, context: context)
+            return
+        }
         let prepared = request.prepare(mintID: RandomID.make)
-        Forwarder.forward(prepared.plan, active: request.active, on: context.eventLoop)
+        Forwarder.forward(prepared.plan, active: request.active, recorder: runtime.recorder, on: context.eventLoop)
             .assumeIsolated()
             .whenSuccess { result in
                 self.respond(to: request, prepared: prepared, result: result, context: context)
@@ -124,11 +129,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     private func respond(to request: ClientRequest, prepared: ClientRequest.Prepared, result: ForwardingResult, context: ChannelHandlerContext) {
-        guard context.channel.isActive else { return }
-        let keepAlive = request.head.isKeepAlive
-        var status: HTTPResponseStatus
+        let status: HTTPResponseStatus
         var headers: HTTPHeaders
-        var body: ByteBuffer
+        let body: ByteBuffer
         switch result.result {
         case .response(let response):
             status = HTTPResponseStatus(statusCode: response.status)
@@ -140,11 +143,43 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             body = ErrorBody.make(FailureResponse.message(for: outcome, variant: result.servedBy), requestID: prepared.plan.requestID, allocator: context.channel.allocator)
             logger.warning("upstream failed", metadata: ["upstream": "\(result.servedBy)", "detail": "\(detail)", "request_id": "\(prepared.plan.requestID)"])
         }
+        record(request: request, prepared: prepared, result: result, status: Int(status.code))
+        guard context.channel.isActive else { return }
         headers.add(name: ForwardingHeaders.variantHeader, value: result.servedBy.rawValue)
         headers.add(name: ForwardingHeaders.requestIDHeader, value: prepared.plan.requestID)
         if let cookie = prepared.setCookie { headers.add(name: "Set-Cookie", value: cookie) }
-        write(status: status, headers: headers, body: body, version: request.head.version, keepAlive: keepAlive,
+        write(status: status, headers: headers, body: body, version: request.head.version, keepAlive: request.head.isKeepAlive,
               isHead: request.head.method == .HEAD, context: context)
+    }
+
+    /// Metrics and the access-log line of one answered request.
+    private func record(request: ClientRequest, prepared: ClientRequest.Prepared, result: ForwardingResult, status: Int) {
+        let total = (NIODeadline.now() - request.receivedAt).nanoseconds
+        let metrics = runtime.recorder.metrics
+        metrics.request(variant: result.servedBy, outcome: result.outcome, code: status, nanoseconds: total)
+        let fallbackLabel = result.refusedUnsafe ? "unsafe_method" : result.fallbackCause?.rawValue
+        if let fallbackLabel { metrics.fallback(cause: fallbackLabel) }
+        guard request.active.config.accessLog, let accessLog = runtime.accessLog else { return }
+        accessLog.write(AccessLog.Entry(
+            requestID: prepared.plan.requestID,
+            method: prepared.plan.method,
+            path: String(PathPrefix.path(of: request.head.uri)),
+            status: status,
+            variant: result.servedBy,
+            reason: prepared.decision?.reason.rawValue ?? "no_route",
+            fallbackCause: fallbackLabel,
+            upstreamMs: Double(result.upstreamNanoseconds) / 1_000_000,
+            totalMs: Double(total) / 1_000_000
+        ))
+    }
+
+    /// `flag.public_ofrep`: the browser asks for its variant on the public listener (read-only).
+    private func answerOFREP(_ request: ClientRequest, context: ChannelHandlerContext) {
+        let answer = AdminRoutes.ofrep(
+            path: PathPrefix.path(of: request.head.uri), headers: request.head.headers, body: request.bodyBytes, snapshot: request.snapshot
+        )
+        write(status: answer.status, headers: answer.headers, body: context.channel.allocator.buffer(bytes: answer.body),
+              version: request.head.version, keepAlive: request.head.isKeepAlive, isHead: false, context: context)
     }
 
     // MARK: - Writing answers

@@ -8,7 +8,7 @@ import NIOPosix
 /// `limits`, the connection cap, and one `ProxyConnectionHandler` per connection.
 enum PublicListener {
     static func bind(
-        address: HostPort, runtime: GatewayRuntime, limiter: ConnectionLimiter, group: any EventLoopGroup, logger: Logger
+        address: HostPort, runtime: GatewayRuntime, connections: ConnectionRegistry, group: any EventLoopGroup, logger: Logger
     ) async throws -> any Channel {
         let limits = runtime.snapshot().active.config.limits
         let decoderLimits = decoderLimits(for: limits)
@@ -18,11 +18,10 @@ enum PublicListener {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                guard limiter.tryAcquire() else {
-                    logger.warning("connection refused: limits.max_connections reached", metadata: ["max_connections": "\(limiter.maximum)"])
+                guard connections.register(channel) else {
+                    logger.warning("connection refused: limits.max_connections reached", metadata: ["max_connections": "\(connections.maximum)"])
                     return channel.close()
                 }
-                channel.closeFuture.whenComplete { _ in limiter.release() }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     let activity = ByteActivityHandler()

@@ -19,7 +19,6 @@ final class CurlMultiClient: @unchecked Sendable {
     private var stopping = false
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
-    private let finished = DispatchSemaphore(value: 0)
 
     init(upstream: UpstreamConfig, name: String) {
         CurlGlobal.ensureInitialised()
@@ -38,24 +37,28 @@ final class CurlMultiClient: @unchecked Sendable {
     func execute(_ request: UpstreamRequest, on eventLoop: any EventLoop) -> EventLoopFuture<UpstreamResult> {
         let promise = eventLoop.makePromise(of: UpstreamResult.self)
         let transfer = CurlTransfer(request: request, promise: promise)
+        // Waking the curl thread under the lock: the thread frees the multi handle only after it
+        // has seen `stopping`, which is set under the same lock.
         let accepted = lock.withLock {
             if stopping { return false }
             inbox.append(transfer)
+            curl_multi_wakeup(multi)
             return true
         }
-        if accepted {
-            curl_multi_wakeup(multi)
-        } else {
+        if !accepted {
             promise.succeed(.failure(.connectError, detail: "the gateway is shutting down"))
         }
         return promise.futureResult
     }
 
-    /// Fails what is still in flight, stops the thread and frees every handle.
+    /// Fails what is still in flight and lets the thread stop and free every handle. Returns
+    /// at once: nothing waits for the curl thread, which ends by itself.
     func shutdown() {
-        lock.withLock { stopping = true }
-        curl_multi_wakeup(multi)
-        finished.wait()
+        lock.withLock {
+            guard !stopping else { return }
+            stopping = true
+            curl_multi_wakeup(multi)
+        }
     }
 
     // MARK: - The curl thread
@@ -80,7 +83,6 @@ final class CurlMultiClient: @unchecked Sendable {
         for easy in idleHandles { curl_easy_cleanup(easy) }
         idleHandles.removeAll()
         curl_multi_cleanup(multi)
-        finished.signal()
     }
 
     private func start(_ transfer: CurlTransfer) {

@@ -11,12 +11,22 @@ final class ActiveConfig: Sendable {
     /// Lower-cased request headers never forwarded: the test-override header and its token.
     let strippedHeaders: Set<String>
 
-    init(config: GatewayConfig, environment: [String: String]) {
+    /// Reuses the previous config's upstream clients (and so their kept-alive connections) for
+    /// every upstream whose settings did not change.
+    init(config: GatewayConfig, environment: [String: String], reusing previous: ActiveConfig? = nil) {
         self.config = config
         let overrideToken = config.flag.testOverride.flatMap { environment[$0.tokenEnv] }
         self.evaluator = FlagEvaluator(flag: config.flag, overrideToken: overrideToken)
-        self.oldClient = CurlMultiClient(upstream: config.upstreams.old, name: "old")
-        self.newClient = CurlMultiClient(upstream: config.upstreams.new, name: "new")
+        if let previous, previous.config.upstreams.old == config.upstreams.old {
+            oldClient = previous.oldClient
+        } else {
+            oldClient = CurlMultiClient(upstream: config.upstreams.old, name: "old")
+        }
+        if let previous, previous.config.upstreams.new == config.upstreams.new {
+            newClient = previous.newClient
+        } else {
+            newClient = CurlMultiClient(upstream: config.upstreams.new, name: "new")
+        }
         var stripped: Set<String> = [FlagEvaluator.testTokenHeader.lowercased()]
         if let testOverride = config.flag.testOverride { stripped.insert(testOverride.header.lowercased()) }
         self.strippedHeaders = stripped
@@ -27,6 +37,16 @@ final class ActiveConfig: Sendable {
         case .old: oldClient
         case .new: newClient
         }
+    }
+
+    /// The clients of this config that `successor` does not use.
+    func clientsNotReused(by successor: ActiveConfig) -> [CurlMultiClient] {
+        [oldClient, newClient].filter { $0 !== successor.oldClient && $0 !== successor.newClient }
+    }
+
+    /// How long a request that started under this config can still be running.
+    var longestRequest: Duration {
+        config.upstreams.new.timeout + config.upstreams.old.timeout + .seconds(1)
     }
 
     func shutdown() {

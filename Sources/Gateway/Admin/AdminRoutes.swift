@@ -1,0 +1,136 @@
+import Logging
+import GatewayCore
+import NIOCore
+import NIOHTTP1
+
+/// The admin endpoints of DESIGN §6, independent of sockets: a request in, an answer out.
+enum AdminRoutes {
+    struct Answer: Sendable {
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: [UInt8]
+
+        static func json(_ status: HTTPResponseStatus, _ body: [UInt8]) -> Answer {
+            Answer(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
+        }
+
+        static func text(_ status: HTTPResponseStatus, _ text: String) -> Answer {
+            Answer(status: status, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]), body: Array(text.utf8))
+        }
+    }
+
+    static func handle(
+        method: HTTPMethod, target: String, headers: HTTPHeaders, body: [UInt8], peerIP: String?, runtime: GatewayRuntime
+    ) async -> Answer {
+        let path = PathPrefix.path(of: target)
+        switch (method, path) {
+        case (.GET, "/healthz"), (.HEAD, "/healthz"):
+            return .text(.ok, "ok\n")
+        case (.GET, "/readyz"), (.HEAD, "/readyz"):
+            return runtime.isDraining ? .text(.serviceUnavailable, "draining\n") : .text(.ok, "ready\n")
+        case (.GET, "/metrics"):
+            var headers = HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
+            headers.add(name: "Cache-Control", value: "no-store")
+            return Answer(status: .ok, headers: headers, body: runtime.recorder.metrics.render())
+        case (.GET, "/status"):
+            return .json(.ok, runtime.statusReport().encoded())
+        case (.POST, _) where OFREPEvaluator.isOFREP(path: path):
+            return ofrep(path: path, headers: headers, body: body, snapshot: runtime.snapshot())
+        case (.POST, "/admin/kill"), (.POST, "/admin/resume"), (.POST, "/admin/reload"):
+            if let refusal = AdminAuthorization.refusal(headers: headers, peerIP: peerIP, runtime: runtime) { return refusal }
+            return await operate(String(path.dropFirst("/admin/".count)), runtime: runtime)
+        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/status"), (_, "/admin/kill"), (_, "/admin/resume"), (_, "/admin/reload"):
+            var answer = Answer.json(.methodNotAllowed, OFREPEvaluator.encode(["error": "method not allowed"]))
+            answer.headers.add(name: "Allow", value: path.hasPrefix("/admin/") ? "POST" : "GET")
+            return answer
+        default:
+            return .json(.notFound, OFREPEvaluator.encode(["error": "not found"]))
+        }
+    }
+
+    private static func operate(_ operation: String, runtime: GatewayRuntime) async -> Answer {
+        do {
+            switch operation {
+            case "kill":
+                try runtime.kill()
+                return .json(.ok, runtime.statusReport().encoded())
+            case "resume":
+                try runtime.resume()
+                return .json(.ok, runtime.statusReport().encoded())
+            default:
+                switch runtime.reload(force: true) {
+                case .applied, .unchanged:
+                    return .json(.ok, runtime.statusReport().encoded())
+                case .rejected(let errors):
+                    return .json(.unprocessableEntity, OFREPEvaluator.encode(["error": "config rejected", "errors": errors]))
+                }
+            }
+        } catch {
+            runtime.logger.error("admin operation failed", metadata: ["operation": "\(operation)", "error": "\(error)"])
+            return .json(.internalServerError, OFREPEvaluator.encode(["error": "\(operation) applied in memory, but the state file could not be written: \(error)"]))
+        }
+    }
+
+    /// OFREP single and bulk evaluation; the bulk answer carries an ETag and honours
+    /// `If-None-Match`.
+    static func ofrep(path: Substring, headers: HTTPHeaders, body: [UInt8], snapshot: GatewayRuntime.Snapshot) -> Answer {
+        if path == OFREPEvaluator.bulkPath {
+            let result = OFREPEvaluator.evaluateAll(body: body, snapshot: snapshot)
+            let encoded = OFREPEvaluator.encode(result.json)
+            guard result.status == 200 else { return .json(HTTPResponseStatus(statusCode: result.status), encoded) }
+            let etag = "\"\(SHA256.hex(encoded).prefix(32))\""
+            if headers[canonicalForm: "if-none-match"].contains(where: { $0 == etag || $0 == "*" }) {
+                return Answer(status: .notModified, headers: HTTPHeaders([("ETag", etag)]), body: [])
+            }
+            var answer = Answer.json(.ok, encoded)
+            answer.headers.add(name: "ETag", value: etag)
+            return answer
+        }
+        let key = String(path.dropFirst(OFREPEvaluator.singlePrefix.count)).removingPercentEncodingIfPossible
+        let result = OFREPEvaluator.evaluate(key: key, body: body, snapshot: snapshot)
+        return .json(HTTPResponseStatus(statusCode: result.status), OFREPEvaluator.encode(result.json))
+    }
+}
+
+/// Who may change the gateway: with a token configured, whoever presents it; without one,
+/// only processes on this host (peer 127.0.0.1 or ::1).
+enum AdminAuthorization {
+    static func refusal(headers: HTTPHeaders, peerIP: String?, runtime: GatewayRuntime) -> AdminRoutes.Answer? {
+        let tokenEnv = runtime.snapshot().active.config.admin.tokenEnv
+        if let token = runtime.environment[tokenEnv], !token.isEmpty {
+            guard let presented = headers.first(name: "authorization"), presented.hasPrefix("Bearer "),
+                  ConstantTime.equals(String(presented.dropFirst("Bearer ".count)), token)
+            else {
+                var answer = AdminRoutes.Answer.json(.unauthorized, OFREPEvaluator.encode(["error": "a valid bearer token is required"]))
+                answer.headers.add(name: "WWW-Authenticate", value: "Bearer")
+                return answer
+            }
+            return nil
+        }
+        guard let peerIP, isLoopback(peerIP) else {
+            return .json(.forbidden, OFREPEvaluator.encode(["error": "admin changes are accepted from loopback peers only unless \(tokenEnv) is set"]))
+        }
+        return nil
+    }
+
+    static func isLoopback(_ ip: String) -> Bool {
+        ip == "127.0.0.1" || ip == "::1" || ip == "::ffff:127.0.0.1"
+    }
+}
+
+extension String {
+    fileprivate var removingPercentEncodingIfPossible: String {
+        guard contains("%") else { return self }
+        var bytes: [UInt8] = []
+        var iterator = utf8.makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import GatewayCore
+
+extension GatewayRuntime {
+    func statusReport() -> StatusReport {
+        let snapshot = snapshot()
+        let info = configInfo
+        let persisted = persisted
+        let config = snapshot.active.config
+        let windows = recorder.summaries()
+        var window: [String: StatusReport.WindowPart] = [:]
+        for (variant, summary) in windows {
+            window[variant.rawValue] = StatusReport.WindowPart(
+                requests: summary.requests, errors: summary.errors, errorRate: summary.errorRate, p50Ms: summary.p50Ms, p99Ms: summary.p99Ms
+            )
+        }
+        return StatusReport(
+            config: .init(path: info.path, sha256: info.sha256, loadedAt: info.loadedAt, lastError: info.lastError),
+            flag: .init(
+                key: config.flag.key, enabled: config.flag.enabled, percentConfigured: config.flag.percent,
+                percentEffective: snapshot.flagState.effectivePercent, killed: persisted.killed, killedAt: persisted.killedAt,
+                latched: persisted.latched, latchReason: persisted.latchReason, latchedAt: persisted.latchedAt
+            ),
+            schedule: nil,
+            window: window,
+            windowSeconds: Int((config.guardrails?.window ?? Guardrails().window).components.seconds),
+            draining: isDraining,
+            startedAt: startedAt,
+            version: GatewayVersion.current
+        )
+    }
+}

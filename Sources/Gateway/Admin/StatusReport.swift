@@ -1,0 +1,100 @@
+import Foundation
+
+/// The JSON of `GET /status`: what ops check after an edit, a kill or a guardrail event.
+/// `checkout-gateway status` decodes the same type.
+public struct StatusReport: Codable, Sendable {
+    public struct ConfigPart: Codable, Sendable {
+        public var path: String?
+        public var sha256: String
+        public var loadedAt: Date
+        public var lastError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case path, sha256
+            case loadedAt = "loaded_at"
+            case lastError = "last_error"
+        }
+    }
+
+    public struct FlagPart: Codable, Sendable {
+        public var key: String
+        public var enabled: Bool
+        public var percentConfigured: Int
+        public var percentEffective: Int
+        public var killed: Bool
+        public var killedAt: Date?
+        public var latched: Bool
+        public var latchReason: String?
+        public var latchedAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case key, enabled, killed, latched
+            case percentConfigured = "percent_configured"
+            case percentEffective = "percent_effective"
+            case killedAt = "killed_at"
+            case latchReason = "latch_reason"
+            case latchedAt = "latched_at"
+        }
+    }
+
+    public struct SchedulePart: Codable, Sendable {
+        public var step: Int?
+        public var enteredAt: Date?
+        public var nextStepAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case step
+            case enteredAt = "entered_at"
+            case nextStepAt = "next_step_at"
+        }
+    }
+
+    public struct WindowPart: Codable, Sendable {
+        public var requests: Int
+        public var errors: Int
+        public var errorRate: Double
+        public var p50Ms: Double?
+        public var p99Ms: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case requests, errors
+            case errorRate = "error_rate"
+            case p50Ms = "p50_ms"
+            case p99Ms = "p99_ms"
+        }
+    }
+
+    public var config: ConfigPart
+    public var flag: FlagPart
+    public var schedule: SchedulePart?
+    /// Per upstream (`old`, `new`) over `guardrails.window` (5m without guardrails).
+    public var window: [String: WindowPart]
+    public var windowSeconds: Int
+    public var draining: Bool
+    public var startedAt: Date
+    public var version: String
+
+    enum CodingKeys: String, CodingKey {
+        case config, flag, schedule, window, draining, version
+        case windowSeconds = "window_seconds"
+        case startedAt = "started_at"
+    }
+
+    public static func decode(_ data: Data) throws -> StatusReport {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(StatusReport.self, from: data)
+    }
+
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return Array((try? encoder.encode(self)) ?? Data("{}".utf8))
+    }
+}
+
+/// The gateway's version, reported in `/status`.
+public enum GatewayVersion {
+    public static let current = "0.3.0"
+}

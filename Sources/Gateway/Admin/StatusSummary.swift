@@ -1,0 +1,48 @@
+import Foundation
+
+/// The human summary `checkout-gateway status` prints from `/status`.
+public enum StatusSummary {
+    public static func render(_ report: StatusReport, now: Date = Date()) -> String {
+        var lines: [String] = []
+        let flag = report.flag
+        var state = flag.enabled ? "enabled" : "disabled (flag.enabled: false)"
+        if flag.killed { state = "KILLED via /admin/kill\(flag.killedAt.map { " at \(iso($0))" } ?? "")" }
+        if flag.latched { state += "; ROLLED BACK by guardrails: \(flag.latchReason ?? "no reason recorded")" }
+        lines.append("flag \(flag.key): \(state)")
+        lines.append("percent: \(flag.percentEffective)% in effect (\(flag.percentConfigured)% configured)")
+        if let schedule = report.schedule, let step = schedule.step {
+            let next = schedule.nextStepAt.map { ", next step not before \(iso($0))" } ?? ""
+            lines.append("schedule: step \(step + 1)\(next)")
+        }
+        lines.append("config: \(report.config.path ?? "(in memory)") loaded \(iso(report.config.loadedAt)) (\(ago(report.config.loadedAt, now))), sha256 \(report.config.sha256.prefix(12))")
+        if let error = report.config.lastError {
+            lines.append("LAST RELOAD REJECTED (the config above keeps serving):")
+            lines += error.split(separator: "\n").map { "  \($0)" }
+        }
+        lines.append("last \(report.windowSeconds)s:")
+        for variant in ["old", "new"] {
+            guard let window = report.window[variant] else { continue }
+            let p99 = window.p99Ms.map { "\(format($0)) ms" } ?? "-"
+            let p50 = window.p50Ms.map { "\(format($0)) ms" } ?? "-"
+            lines.append("  \(variant): \(window.requests) requests, \(window.errors) errors (\(format(window.errorRate * 100))%), p50 \(p50), p99 \(p99)")
+        }
+        if report.draining { lines.append("DRAINING: shutting down") }
+        lines.append("version \(report.version), up since \(iso(report.startedAt))")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func iso(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+
+    private static func ago(_ date: Date, _ now: Date) -> String {
+        let seconds = Int(now.timeIntervalSince(date))
+        if seconds < 120 { return "\(seconds)s ago" }
+        if seconds < 7200 { return "\(seconds / 60)m ago" }
+        return "\(seconds / 3600)h ago"
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    }
+}

@@ -1,0 +1,53 @@
+import Logging
+import GatewayCore
+import ServiceLifecycle
+import UnixSignals
+
+/// The gateway as a swift-service-lifecycle `Service`: while it runs, the config file is checked
+/// every `pollInterval` and reloaded at once on SIGHUP; on graceful shutdown (SIGTERM, SIGINT)
+/// it drains within `shutdownGrace`.
+public struct GatewayService: Service {
+    public let gateway: GatewayServer
+    public var pollInterval: Duration
+    public var shutdownGrace: Duration
+
+    public init(gateway: GatewayServer, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(30)) {
+        self.gateway = gateway
+        self.pollInterval = pollInterval
+        self.shutdownGrace = shutdownGrace
+    }
+
+    /// Runs the gateway in a service group until SIGTERM or SIGINT, then drains it.
+    public static func runUntilTerminated(_ gateway: GatewayServer, shutdownGrace: Duration) async throws {
+        let service = GatewayService(gateway: gateway, shutdownGrace: shutdownGrace)
+        let group = ServiceGroup(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "checkout-gateway.lifecycle")
+        )
+        try await group.run()
+    }
+
+    public func run() async throws {
+        let runtime = gateway.runtime
+        let interval = pollInterval
+        await withDiscardingTaskGroup { group in
+            if runtime.configInfo.path != nil {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        if Task.isCancelled { break }
+                        runtime.reload(force: false)
+                    }
+                }
+                group.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                        runtime.logger.notice("SIGHUP: reloading the config")
+                        runtime.reload(force: true)
+                    }
+                }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        await gateway.shutdown(grace: shutdownGrace)
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import GatewayCore
+import Logging
+import NIOConcurrencyHelpers
+
+/// The live state every connection reads at the start of a request — the active config and the
+/// flag's runtime state — and the operations that change it: reload, kill, resume, drain.
+/// Changes happen under the lock; side effects (logs, files, metrics) after it.
+final class GatewayRuntime: Sendable {
+    struct Snapshot: Sendable {
+        var active: ActiveConfig
+        var flagState: FlagState
+    }
+
+    struct ConfigInfo: Sendable {
+        var path: String?
+        var sha256: String
+        var loadedAt: Date
+        /// The rejected file's errors, until a valid file arrives.
+        var lastError: String?
+    }
+
+    private struct State {
+        var snapshot: Snapshot
+        var persisted: PersistedState
+        var info: ConfigInfo
+        /// The hash of the last file looked at, valid or not, so a rejected file is not
+        /// re-read and re-logged every second.
+        var lastSeenSHA: String
+        var draining = false
+    }
+
+    let recorder: TrafficRecorder
+    let environment: [String: String]
+    let logger: Logger
+    /// nil when the process has no access log at all; `access_log: false` silences it per config.
+    let accessLog: AccessLog?
+    let startedAt = Date()
+    private let stateStore: StateStore
+    private let box: NIOLockedValueBox<State>
+    /// Serialises reloads: polling, SIGHUP and the admin endpoint may ask at the same moment.
+    private let reloadLock = NIOLock()
+
+    init(
+        config: GatewayConfig, configPath: String?, sourceSHA: String, environment: [String: String], logger: Logger, accessLog: AccessLog?
+    ) {
+        self.environment = environment
+        self.logger = logger
+        self.accessLog = accessLog
+        self.recorder = TrafficRecorder(metrics: GatewayMetrics(), window: config.guardrails?.window ?? Guardrails().window)
+        self.stateStore = StateStore(path: config.stateFile)
+        let persisted = stateStore.load(logger: logger)
+        let active = ActiveConfig(config: config, environment: environment)
+        let info = ConfigInfo(path: configPath, sha256: sourceSHA, loadedAt: Date(), lastError: nil)
+        box = NIOLockedValueBox(State(
+            snapshot: Self.snapshot(active: active, persisted: persisted), persisted: persisted, info: info, lastSeenSHA: sourceSHA
+        ))
+        recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
+        publishGauges()
+        if persisted.killed { logger.warning("kill switch is on (from the state file): every request goes to old") }
+    }
+
+    func snapshot() -> Snapshot {
+        box.withLockedValue { $0.snapshot }
+    }
+
+    var configInfo: ConfigInfo { box.withLockedValue { $0.info } }
+    var persisted: PersistedState { box.withLockedValue { $0.persisted } }
+    var isDraining: Bool { box.withLockedValue { $0.draining } }
+
+    func beginDraining() {
+        box.withLockedValue { $0.draining = true }
+    }
+
+    // MARK: - Kill switch
+
+    /// Everyone old from the next request on; kept in `state_file`.
+    func kill() throws {
+        try changePersisted { state in
+            guard !state.killed else { return }
+            state.killed = true
+            state.killedAt = Date()
+        }
+        logger.warning("kill switch on: every request goes to old")
+    }
+
+    /// Kill switch off and guardrail latch cleared.
+    func resume() throws {
+        try changePersisted { state in
+            state.killed = false
+            state.killedAt = nil
+            state.latched = false
+            state.latchReason = nil
+            state.latchedAt = nil
+        }
+        logger.notice("resumed: kill switch off, rollback latch cleared")
+    }
+
+    private func changePersisted(_ change: (inout PersistedState) -> Void) throws {
+        let persisted = box.withLockedValue { state in
+            change(&state.persisted)
+            state.snapshot = Self.snapshot(active: state.snapshot.active, persisted: state.persisted)
+            return state.persisted
+        }
+        publishGauges()
+        try stateStore.save(persisted)
+    }
+
+    // MARK: - Reload
+
+    enum ReloadOutcome: Sendable, Equatable {
+        case unchanged
+        case applied
+        case rejected(String)
+    }
+
+    /// Reads the config file again. `force` reloads an unchanged file too (SIGHUP, admin).
+    @discardableResult
+    func reload(force: Bool) -> ReloadOutcome {
+        reloadLock.withLock { reloadLocked(force: force) }
+    }
+
+    private func reloadLocked(force: Bool) -> ReloadOutcome {
+        guard let path = configInfo.path else { return .unchanged }
+        let data = FileManager.default.contents(atPath: path)
+        let sha = data.map { SHA256.hex($0) } ?? "unreadable"
+        let seen = box.withLockedValue { state -> Bool in
+            defer { state.lastSeenSHA = sha }
+            return state.lastSeenSHA == sha
+        }
+        if seen && !force { return .unchanged }
+
+        let config: GatewayConfig
+        do {
+            config = try ConfigLoader.load(path: path)
+        } catch {
+            box.withLockedValue { $0.info.lastError = error.description }
+            recorder.metrics.reloaded(ok: false, at: Date().timeIntervalSince1970)
+            logger.error("config rejected; the previous config keeps serving", metadata: ["errors": "\(error.description)"])
+            return .rejected(error.description)
+        }
+
+        let (previous, successor) = box.withLockedValue { state -> (ActiveConfig, ActiveConfig) in
+            let previous = state.snapshot.active
+            let successor = ActiveConfig(config: config, environment: environment, reusing: previous)
+            state.snapshot = Self.snapshot(active: successor, persisted: state.persisted)
+            state.info = ConfigInfo(path: path, sha256: sha, loadedAt: Date(), lastError: nil)
+            return (previous, successor)
+        }
+        retire(previous.clientsNotReused(by: successor), after: previous.longestRequest)
+        recorder.resize(window: config.guardrails?.window ?? Guardrails().window)
+        recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
+        publishGauges()
+        warnAboutRestartOnlySettings(old: previous.config, new: config)
+        logger.notice("config reloaded", metadata: [
+            "sha256": "\(sha)", "enabled": "\(config.flag.enabled)", "percent": "\(config.flag.percent)",
+        ])
+        return .applied
+    }
+
+    private func warnAboutRestartOnlySettings(old: GatewayConfig, new: GatewayConfig) {
+        var changed: [String] = []
+        if old.listen != new.listen { changed.append("listen") }
+        if old.admin.listen != new.admin.listen { changed.append("admin.listen") }
+        if old.limits.maxConnections != new.limits.maxConnections { changed.append("limits.max_connections") }
+        if old.stateFile != new.stateFile { changed.append("state_file") }
+        if !changed.isEmpty {
+            logger.warning("changed settings take effect only after a restart; the old values stay in force",
+                           metadata: ["settings": "\(changed.joined(separator: ", "))"])
+        }
+    }
+
+    /// Stops clients that the new config no longer uses once their requests can have finished.
+    private func retire(_ clients: [CurlMultiClient], after delay: Duration) {
+        guard !clients.isEmpty else { return }
+        Task {
+            try? await Task.sleep(for: delay)
+            for client in clients { client.shutdown() }
+        }
+    }
+
+    // MARK: - Derived state
+
+    private static func snapshot(active: ActiveConfig, persisted: PersistedState) -> Snapshot {
+        Snapshot(
+            active: active,
+            flagState: FlagState(killed: persisted.killed, latched: persisted.latched, effectivePercent: active.config.flag.percent)
+        )
+    }
+
+    private func publishGauges() {
+        let snapshot = snapshot()
+        let state = snapshot.flagState
+        recorder.metrics.publishFlag(
+            effectivePercent: state.effectivePercent,
+            enabled: snapshot.active.config.flag.enabled && !state.killed,
+            latched: state.latched
+        )
+    }
+
+    func shutdown() {
+        snapshot().active.shutdown()
+    }
+}
