@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import NIOCore
 import Gateway
@@ -30,6 +31,8 @@ struct Harness {
         flag.testOverride = TestOverride()
         var config = GatewayConfig(upstreams: upstreams, flag: flag)
         config.listen = HostPort(host: "127.0.0.1", port: 0)
+        config.admin.listen = HostPort(host: "127.0.0.1", port: 0)
+        config.stateFile = TemporaryFiles.path("state.json")
         config.routes = [Route(pathPrefix: "/checkout"), Route(pathPrefix: "/api/checkout")]
         config.accessLog = false
         return config
@@ -68,6 +71,23 @@ struct Harness {
     func get(_ path: String, headers: [(String, String)] = []) async throws -> TestResponse {
         try await TestClient.send(port: port, path: path, headers: headers)
     }
+}
+
+/// Unique paths under the system's temporary directory, one folder per test process.
+enum TemporaryFiles {
+    static let directory: String = {
+        let path = NSTemporaryDirectory() + "checkout-gateway-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    static func path(_ name: String) -> String {
+        "\(directory)/\(RandomSuffix.make())-\(name)"
+    }
+}
+
+enum RandomSuffix {
+    static func make() -> String { String(UInt64.random(in: 0...UInt64.max), radix: 36) }
 }
 
 /// A loopback port that refuses connections: bound (so no other test can take it) but never

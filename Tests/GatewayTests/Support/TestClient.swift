@@ -18,9 +18,13 @@ struct TestClient {
     let outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
 
     /// Opens one keep-alive connection, runs `body` with it, then closes it.
-    static func withConnection<T: Sendable>(port: Int, _ body: (inout Connection) async throws -> T) async throws -> T {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { channel in
+    static func withConnection<T: Sendable>(
+        port: Int, host: String = "127.0.0.1", sourceHost: String? = nil, _ body: (inout Connection) async throws -> T
+    ) async throws -> T {
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let sourceHost { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: sourceHost, port: 0)) }
+        let channel = try await bootstrap
+            .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
