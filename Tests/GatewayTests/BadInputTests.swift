@@ -35,7 +35,7 @@ struct BadInputTests {
     }
 
     @Test func oversizedURIAndHeaders() async throws {
-        try await Harness.with(configure: { $0.limits.maxURIBytes = 1024; $0.limits.maxHeaderBytes = 2048 }) { h in
+        try await Harness.with(configure: { $0.limits.maxURIBytes = 1024; $0.limits.maxHeaderBytes = 2048 }) { h async throws in
             let longURI = "/checkout?" + String(repeating: "a", count: 1100)
             let uri = try await RawClient.exchange(port: h.port, "GET \(longURI) HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(RawClient.statuses(uri) == [414])
@@ -50,7 +50,7 @@ struct BadInputTests {
     }
 
     @Test func bodiesOverTheLimitAre413AndNothingIsSent() async throws {
-        try await Harness.with(configure: { $0.limits.maxRequestBody = 1000; $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.limits.maxRequestBody = 1000; $0.flag.percent = 100 }) { h async throws in
             let declared = try await RawClient.exchange(port: h.port, "POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n" + String(repeating: "x", count: 1001))
             #expect(RawClient.statuses(declared) == [413])
             let chunk = String(repeating: "y", count: 600)
@@ -61,7 +61,7 @@ struct BadInputTests {
     }
 
     @Test func expectContinueOverTheLimitGets413WithoutA100() async throws {
-        try await Harness.with(configure: { $0.limits.maxRequestBody = 1000 }) { h in
+        try await Harness.with(configure: { $0.limits.maxRequestBody = 1000 }) { h async throws in
             let answer = try await RawClient.exchange(port: h.port, "POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
             #expect(RawClient.statuses(answer) == [413])
             #expect(h.old.requests.isEmpty)
@@ -94,7 +94,7 @@ struct BadInputTests {
     }
 
     @Test func slowHeadGets408AndIsClosed() async throws {
-        try await Harness.with(configure: { $0.limits.headerReadTimeout = .milliseconds(300) }) { h in
+        try await Harness.with(configure: { $0.limits.headerReadTimeout = .milliseconds(300) }) { h async throws in
             let answer = try await RawClient.exchange(port: h.port, "GET /checkout HTTP/1.1\r\nHost: a\r\n")
             #expect(RawClient.statuses(answer) == [408])
             #expect(h.old.requests.isEmpty)
@@ -102,7 +102,7 @@ struct BadInputTests {
     }
 
     @Test func idleKeepAliveConnectionIsClosed() async throws {
-        try await Harness.with(configure: { $0.limits.idleTimeout = .milliseconds(300) }) { h in
+        try await Harness.with(configure: { $0.limits.idleTimeout = .milliseconds(300) }) { h async throws in
             let answer = try await RawClient.exchange(port: h.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(RawClient.statuses(answer) == [200], "the connection was closed by the idle timer after one answer")
         }
@@ -118,7 +118,7 @@ struct BadInputTests {
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             let answer = try await RawClient.exchange(
                 port: h.port,
                 "GET /checkout HTTP/1.1\r\nHost: a\r\nX-User-Id: u\r\n\r\nGET /other HTTP/1.1\r\nHost: a\r\n\r\nGET /checkout HTTP/1.1\r\nHost: a\r\nX-User-Id: u\r\nConnection: close\r\n\r\n"
@@ -130,7 +130,7 @@ struct BadInputTests {
     }
 
     @Test func connectionsOverTheCapAreRefusedWithoutHurtingOpenOnes() async throws {
-        try await Harness.with(configure: { $0.limits.maxConnections = 2 }) { h in
+        try await Harness.with(configure: { $0.limits.maxConnections = 2 }) { h async throws in
             try await TestClient.withConnection(port: h.port) { first in
                 try await TestClient.withConnection(port: h.port) { second in
                     // An answer on each proves the gateway has accepted both before the third.

@@ -7,7 +7,7 @@ struct FallbackIntegrationTests {
     private let user = [("X-User-Id", "u1")]
 
     @Test func newAnswering500FallsBackWithTheSameBodyAndRequestID() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.respond(status: 500, body: "boom", headers: []))
             h.old.set(.echo)
             let body = Array("{\"basket\": 42}".utf8)
@@ -27,7 +27,7 @@ struct FallbackIntegrationTests {
     }
 
     @Test func newHangingPastItsTimeoutFallsBack() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.hang)
             let clock = ContinuousClock()
             let started = clock.now
@@ -47,7 +47,7 @@ struct FallbackIntegrationTests {
         try await Harness.with(configure: {
             $0.flag.percent = 100
             $0.upstreams.new.url = refused.url
-        }) { h in
+        }) { h async throws in
             let response = try await h.get("/checkout", headers: user)
             #expect(response.status == 200)
             #expect(response.text == "old")
@@ -56,7 +56,7 @@ struct FallbackIntegrationTests {
     }
 
     @Test func newSendingGarbageOrResettingFallsBack() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.raw("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"))
             let ambiguous = try await h.get("/checkout", headers: user)
             #expect(ambiguous.text == "old")
@@ -74,7 +74,7 @@ struct FallbackIntegrationTests {
     }
 
     @Test func postWithoutIdempotencyKeyIsNotReplayedAfter500() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.respond(status: 500, body: "card declined by a bug", headers: []))
             let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
             #expect(response.status == 500)
@@ -85,7 +85,7 @@ struct FallbackIntegrationTests {
     }
 
     @Test func postWithoutIdempotencyKeyGets504AfterATimeout() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.hang)
             let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
             #expect(response.status == 504)
@@ -95,7 +95,7 @@ struct FallbackIntegrationTests {
     }
 
     @Test func postWithIdempotencyKeyFallsBackAndOldSeesTheKey() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.respond(status: 503, body: nil, headers: []))
             h.old.set(.respond(status: 201, body: "order old-1", headers: []))
             let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders",
@@ -114,7 +114,7 @@ struct FallbackIntegrationTests {
         try await Harness.with(configure: {
             $0.flag.percent = 100
             $0.upstreams.new.url = refused.url
-        }) { h in
+        }) { h async throws in
             let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
             #expect(response.status == 200)
             #expect(response.text == "old")
@@ -123,7 +123,7 @@ struct FallbackIntegrationTests {
     }
 
     @Test func oldFailuresReachTheClientAsDesignSays() async throws {
-        try await Harness.with(configure: { $0.flag.enabled = false }) { h in
+        try await Harness.with(configure: { $0.flag.enabled = false }) { h async throws in
             h.old.set(.respond(status: 503, body: "old is down", headers: []))
             let passthrough = try await h.get("/checkout", headers: user)
             #expect(passthrough.status == 503)
@@ -142,7 +142,7 @@ struct FallbackIntegrationTests {
         }
         let refused = try RefusingPort()
         defer { refused.close() }
-        try await Harness.with(configure: { $0.upstreams.old.url = refused.url }) { h in
+        try await Harness.with(configure: { $0.upstreams.old.url = refused.url }) { h async throws in
             let unreachable = try await h.get("/somewhere")
             #expect(unreachable.status == 502)
             #expect(unreachable.text.contains("\"error\""))
@@ -150,7 +150,7 @@ struct FallbackIntegrationTests {
     }
 
     @Test func fallbackDoesNotHappenForOld() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 0 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 0 }) { h async throws in
             h.old.set(.respond(status: 500, body: "old 500", headers: []))
             let response = try await h.get("/checkout", headers: user)
             #expect(response.status == 500)

@@ -5,7 +5,7 @@ import Testing
 @Suite("Forwarding headers and bodies", .timeLimit(.minutes(1)))
 struct ForwardingIntegrationTests {
     @Test func requestHeadersFollowDesignSection5() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.respond(status: 200, body: "ok", headers: [("Connection", "X-Upstream-Secret"), ("X-Upstream-Secret", "s"), ("Keep-Alive", "timeout=5")]))
             let response = try await h.get("/checkout", headers: [
                 ("X-User-Id", "u1"),
@@ -55,7 +55,7 @@ struct ForwardingIntegrationTests {
         try await Harness.with(configure: {
             $0.flag.percent = 0
             $0.flag.targeting = [TargetingRule(variant: .new, users: ["qa-alice"])]
-        }) { h in
+        }) { h async throws in
             let response = try await h.get("/checkout", headers: [("Connection", "X-User-Id"), ("X-User-Id", "qa-alice")])
             #expect(response.header("X-Checkout-Variant") == "old")
             #expect(response.header("Set-Cookie") != nil, "the identity header was dropped, so an anonymous id was minted")
@@ -63,7 +63,7 @@ struct ForwardingIntegrationTests {
     }
 
     @Test func binaryBodyArrivesByteExact() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.echo)
             var generator = SystemRandomNumberGenerator()
             let body = (0..<(200 * 1024)).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -79,14 +79,14 @@ struct ForwardingIntegrationTests {
     }
 
     @Test func upstreamPathPrefixIsPrepended() async throws {
-        try await Harness.with(configure: { $0.upstreams.old.url = UpstreamURL("\($0.upstreams.old.url.prefix)/shop/")! }) { h in
+        try await Harness.with(configure: { $0.upstreams.old.url = UpstreamURL("\($0.upstreams.old.url.prefix)/shop/")! }) { h async throws in
             _ = try await h.get("/other/page?q=1")
             #expect(h.old.requests.first?.uri == "/shop/other/page?q=1")
         }
     }
 
     @Test func keepAliveReusesUpstreamConnections() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 50 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 50 }) { h async throws in
             try await TestClient.withConnection(port: h.port) { connection in
                 for index in 0..<1000 {
                     let response = try await connection.send(path: "/checkout", headers: [("X-User-Id", "user-\(index)")])

@@ -12,7 +12,7 @@ struct ReloadTests {
 
     @Test func reloadUnderLoadLosesNothingAndReportsTheBadFile() async throws {
         let state = TemporaryFiles.path("state.json")
-        try await FileHarness.with(percent: 10, stateFile: state) { h in
+        try await FileHarness.with(percent: 10, stateFile: state) { h async throws in
             let percents = [10, 50, 90, 30, 70, 0, 100, 20, 60, 40, 80, 55]
             let answers = NIOLockedValueBox([(user: String, status: Int, variant: String?)]())
             let stop = NIOLockedValueBox(false)
@@ -67,7 +67,7 @@ struct ReloadTests {
 
     @Test func renameReplaceIsPickedUp() async throws {
         let state = TemporaryFiles.path("state.json")
-        try await FileHarness.with(percent: 0, stateFile: state) { h in
+        try await FileHarness.with(percent: 0, stateFile: state) { h async throws in
             let staged = h.configPath + ".staged"
             try FileHarness.yaml(old: h.old, new: h.new, percent: 100, stateFile: state).write(toFile: staged, atomically: false, encoding: .utf8)
             #expect(rename(staged, h.configPath) == 0)
@@ -91,7 +91,7 @@ struct ReloadTests {
         try await FileHarness.with(
             percent: 0, stateFile: state, configPath: directory + "/gateway.yaml",
             placeConfig: { try $0.write(toFile: first + "/gateway.yaml", atomically: true, encoding: .utf8) }
-        ) { h in
+        ) { h async throws in
             try FileHarness.yaml(old: h.old, new: h.new, percent: 100, stateFile: state).write(toFile: second + "/gateway.yaml", atomically: true, encoding: .utf8)
             #expect(symlink("..2026_02", data + ".tmp") == 0)
             #expect(rename(data + ".tmp", data) == 0)

@@ -5,7 +5,7 @@ import Testing
 @Suite("Routing through the real gateway", .timeLimit(.minutes(1)))
 struct RoutingIntegrationTests {
     @Test func flagOffSendsEveryRequestToOldUnchanged() async throws {
-        try await Harness.with(configure: { $0.flag.enabled = false; $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.enabled = false; $0.flag.percent = 100 }) { h async throws in
             h.old.set(.respond(status: 201, body: "created by old", headers: [("X-Custom", "kept")]))
             for user in ["a", "b", "c", "qa-alice"] {
                 let response = try await h.get("/checkout/cart?step=2", headers: [("X-User-Id", user)])
@@ -22,7 +22,7 @@ struct RoutingIntegrationTests {
 
     @Test(arguments: [0, 50, 100])
     func percentDecidesPerUserAndIsStable(percent: Int) async throws {
-        try await Harness.with(configure: { $0.flag.percent = percent }) { h in
+        try await Harness.with(configure: { $0.flag.percent = percent }) { h async throws in
             var sawNew = 0
             for index in 0..<40 {
                 let user = "user-\(index)"
@@ -45,7 +45,7 @@ struct RoutingIntegrationTests {
             $0.flag.percent = 0
             $0.flag.targeting = [TargetingRule(variant: .new, users: ["qa-alice"]),
                                  TargetingRule(variant: .new, header: HeaderCondition(name: "X-Cohort", equals: "beta"))]
-        }) { h in
+        }) { h async throws in
             let targeted = try await h.get("/checkout", headers: [("X-User-Id", "qa-alice")])
             let cohort = try await h.get("/checkout", headers: [("X-User-Id", "zed"), ("X-Cohort", "beta")])
             let neither = try await h.get("/checkout", headers: [("X-User-Id", "zed")])
@@ -56,7 +56,7 @@ struct RoutingIntegrationTests {
     }
 
     @Test func nonRoutePathGoesToOldAtHundredPercent() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             let response = try await h.get("/checkoutx", headers: [("X-User-Id", "u1")])
             #expect(response.header("X-Checkout-Variant") == "old")
             let home = try await h.get("/")
@@ -67,7 +67,7 @@ struct RoutingIntegrationTests {
     }
 
     @Test func anonymousCookieIsMintedAndHonoured() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 50 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 50 }) { h async throws in
             let first = try await h.get("/checkout")
             let setCookie = try #require(first.header("Set-Cookie"))
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Path=/"))
@@ -85,7 +85,7 @@ struct RoutingIntegrationTests {
     }
 
     @Test func testOverrideNeedsTheTokenAndIsStripped() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 0 }) { h in
+        try await Harness.with(configure: { $0.flag.percent = 0 }) { h async throws in
             let forced = try await h.get("/checkout", headers: [("X-User-Id", "u"), ("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", Harness.testToken)])
             #expect(forced.header("X-Checkout-Variant") == "new")
             let wrong = try await h.get("/checkout", headers: [("X-User-Id", "u"), ("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", "nope")])
@@ -104,7 +104,7 @@ struct ExplainAgreementTests {
         try await Harness.with(configure: {
             $0.flag.percent = 30
             $0.flag.targeting = [TargetingRule(variant: .new, users: ["qa-1"]), TargetingRule(variant: .old, header: HeaderCondition(name: "X-Cohort", equals: "legacy"))]
-        }) { h in
+        }) { h async throws in
             let explained = h.config
             let cases: [(String, [(String, String)])] = (0..<60).map { ("shopper-\($0)", []) }
                 + [("qa-1", []), ("shopper-3", [("X-Cohort", "legacy")]), ("shopper-4", [("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", Harness.testToken)])]

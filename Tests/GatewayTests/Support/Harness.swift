@@ -14,6 +14,7 @@ struct Harness {
     /// The config the gateway was started with.
     let config: GatewayConfig
     var port: Int { gateway.publicPort }
+    var adminPort: Int { gateway.adminPort }
 
     static let testToken = "test-token-123"
 
