@@ -18,8 +18,8 @@ public struct GatewayService: Service {
     }
 
     /// Runs the gateway in a service group until SIGTERM or SIGINT, then drains it.
-    public static func runUntilTerminated(_ gateway: GatewayServer, shutdownGrace: Duration) async throws {
-        let service = GatewayService(gateway: gateway, shutdownGrace: shutdownGrace)
+    public static func runUntilTerminated(_ gateway: GatewayServer, pollInterval: Duration, shutdownGrace: Duration) async throws {
+        let service = GatewayService(gateway: gateway, pollInterval: pollInterval, shutdownGrace: shutdownGrace)
         let group = ServiceGroup(
             services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "checkout-gateway.lifecycle")
         )

@@ -36,7 +36,7 @@ struct Demo: AsyncParsableCommand {
           checkout-gateway status --admin http://127.0.0.1:\(gateway.adminPort); Ctrl-C stops.
 
         """)
-        try await GatewayService.runUntilTerminated(gateway, shutdownGrace: .seconds(5))
+        try await GatewayService.runUntilTerminated(gateway, pollInterval: .seconds(1), shutdownGrace: .seconds(5))
         await old.shutdown()
         await new.shutdown()
     }

@@ -11,9 +11,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds that in-flight requests get to finish after SIGTERM or SIGINT.")
     var shutdownGrace = 30
 
+    @Option(help: "Seconds between checks of the config file for changes (SIGHUP reloads at once).")
+    var pollInterval = 1.0
+
     func run() async throws {
         LoggingSetup.bootstrap()
         let gateway = try await ConfigFile.startOrExit(options.config)
-        try await GatewayService.runUntilTerminated(gateway, shutdownGrace: .seconds(shutdownGrace))
+        try await GatewayService.runUntilTerminated(
+            gateway, pollInterval: .milliseconds(Int64(pollInterval * 1000)), shutdownGrace: .seconds(shutdownGrace)
+        )
     }
 }

@@ -15,6 +15,8 @@ final class TestUpstream: Sendable {
         case echo
         /// Never answer.
         case hang
+        /// Answer 200 after this many milliseconds.
+        case delayed(milliseconds: Int64)
         /// Write these bytes as the whole response, then close.
         case raw(String)
         /// Close the connection without a byte.
@@ -116,6 +118,10 @@ private final class TestUpstreamHandler: ChannelInboundHandler {
             write(status: 200, body: request.body ?? ByteBuffer(), headers: [], context: context)
         case .hang:
             break
+        case .delayed(let milliseconds):
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
+                self.write(status: 200, body: context.channel.allocator.buffer(string: self.name), headers: [], context: context)
+            }
         case .raw(let text):
             let encoder = try! context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
             encoder.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: text))).assumeIsolated().whenComplete { _ in

@@ -1,0 +1,84 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The real `checkout-gateway` binary as a child process, for what only a process can show:
+/// signals (SIGHUP, SIGTERM) and its exit code.
+final class GatewayProcess: Sendable {
+    let process: Process
+    let publicPort: Int
+    let adminPort: Int
+    private let stderr: NIOLockedValueBox<String>
+
+    /// The binary next to the test bundle (`swift build` puts both in the same folder).
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("checkout-gateway")
+    }
+
+    static func launch(arguments: [String]) async throws -> GatewayProcess {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw ProcessFailure(description: "\(binary.path) is missing: run `swift build` before `swift test`")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ["LOG_LEVEL": "info", "PATH": "/usr/bin:/bin"]
+        let errorPipe = Pipe()
+        process.standardError = errorPipe
+        process.standardOutput = FileHandle.nullDevice
+        let stderr = NIOLockedValueBox("")
+        errorPipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            stderr.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let text = stderr.withLockedValue { $0 }
+            if let line = text.split(separator: "\n").first(where: { $0.contains("gateway listening") }),
+               let publicPort = port(in: line, key: "listen"), let adminPort = port(in: line, key: "admin") {
+                return GatewayProcess(process: process, publicPort: publicPort, adminPort: adminPort, stderr: stderr)
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        process.terminate()
+        throw ProcessFailure(description: "the gateway did not start: \(stderr.withLockedValue { $0 })")
+    }
+
+    private init(process: Process, publicPort: Int, adminPort: Int, stderr: NIOLockedValueBox<String>) {
+        self.process = process
+        self.publicPort = publicPort
+        self.adminPort = adminPort
+        self.stderr = stderr
+    }
+
+    var log: String { stderr.withLockedValue { $0 } }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// Waits for the process to end (at most `limit`) and returns its exit status.
+    func exitStatus(within limit: Duration = .seconds(20)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard !process.isRunning else {
+            process.terminate()
+            throw ProcessFailure(description: "the gateway did not exit")
+        }
+        return process.terminationStatus
+    }
+
+    private static func port(in line: Substring, key: String) -> Int? {
+        guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("\(key)=") }),
+              let colon = field.lastIndex(of: ":")
+        else { return nil }
+        return Int(field[field.index(after: colon)...])
+    }
+}
+
+struct ProcessFailure: Error, CustomStringConvertible {
+    var description: String
+}
