@@ -15,6 +15,13 @@ public struct SlidingWindow: Sendable {
         public var p50Ms: Double?
         public var p99Ms: Double?
 
+        public init(requests: Int, errors: Int, p50Ms: Double?, p99Ms: Double?) {
+            self.requests = requests
+            self.errors = errors
+            self.p50Ms = p50Ms
+            self.p99Ms = p99Ms
+        }
+
         public var errorRate: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
     }
 
