@@ -41,6 +41,7 @@ struct Harness {
 
     static func with<T: Sendable>(
         configure: (inout GatewayConfig) -> Void = { _ in },
+        accessLogger: Logger? = nil,
         _ body: (Harness) async throws -> T
     ) async throws -> T {
         let old = try await TestUpstream.start("old")
@@ -50,7 +51,8 @@ struct Harness {
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical
         let gateway = try await GatewayServer.start(
-            config: config, environment: ["GATEWAY_TEST_TOKEN": testToken], logger: logger, group: MultiThreadedEventLoopGroup.singleton
+            config: config, environment: ["GATEWAY_TEST_TOKEN": testToken], logger: logger, accessLogger: accessLogger,
+            group: MultiThreadedEventLoopGroup.singleton
         )
         let harness = Harness(old: old, new: new, gateway: gateway, config: config)
         do {
