@@ -4,16 +4,22 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The gateway as a swift-service-lifecycle `Service`: while it runs, the config file is checked
-/// every `pollInterval` and reloaded at once on SIGHUP; on graceful shutdown (SIGTERM, SIGINT)
-/// it drains within `shutdownGrace`.
+/// every `pollInterval` and reloaded at once on SIGHUP, and the ramp (schedule and guardrails)
+/// is evaluated every `rampInterval`; on graceful shutdown (SIGTERM, SIGINT) it drains within
+/// `shutdownGrace`.
 public struct GatewayService: Service {
     public let gateway: GatewayServer
     public var pollInterval: Duration
+    public var rampInterval: Duration
     public var shutdownGrace: Duration
 
-    public init(gateway: GatewayServer, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(30)) {
+    public init(
+        gateway: GatewayServer, pollInterval: Duration = .seconds(1), rampInterval: Duration = .seconds(1),
+        shutdownGrace: Duration = .seconds(30)
+    ) {
         self.gateway = gateway
         self.pollInterval = pollInterval
+        self.rampInterval = rampInterval
         self.shutdownGrace = shutdownGrace
     }
 
@@ -29,7 +35,15 @@ public struct GatewayService: Service {
     public func run() async throws {
         let runtime = gateway.runtime
         let interval = pollInterval
+        let rampInterval = rampInterval
         await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: rampInterval)
+                    if Task.isCancelled { break }
+                    runtime.superviseRamp()
+                }
+            }
             if runtime.configInfo.path != nil {
                 group.addTask {
                     while !Task.isCancelled {

@@ -7,6 +7,7 @@ extension GatewayRuntime {
         let info = configInfo
         let persisted = persisted
         let config = snapshot.active.config
+        let ramp = rampView
         let windows = recorder.summaries()
         var window: [String: StatusReport.WindowPart] = [:]
         for (variant, summary) in windows {
@@ -21,7 +22,19 @@ extension GatewayRuntime {
                 percentEffective: snapshot.flagState.effectivePercent, killed: persisted.killed, killedAt: persisted.killedAt,
                 latched: persisted.latched, latchReason: persisted.latchReason, latchedAt: persisted.latchedAt
             ),
-            schedule: nil,
+            schedule: config.schedule.map { schedule in
+                StatusReport.SchedulePart(
+                    step: persisted.schedule.map { $0.step + 1 }, steps: schedule.steps.count, percent: ramp.effectivePercent,
+                    enteredAt: persisted.schedule?.enteredAt, nextStepAt: ramp.nextStepAt
+                )
+            },
+            guardrails: config.guardrails.map { guardrails in
+                switch ramp.verdict {
+                case .noVerdict: StatusReport.GuardrailPart(verdict: "no_verdict", reason: nil, action: guardrails.action.rawValue)
+                case .go: StatusReport.GuardrailPart(verdict: "go", reason: nil, action: guardrails.action.rawValue)
+                case .breach(let reason): StatusReport.GuardrailPart(verdict: "breach", reason: reason, action: guardrails.action.rawValue)
+                }
+            },
             window: window,
             windowSeconds: Int((config.guardrails?.window ?? Guardrails().window).components.seconds),
             draining: isDraining,

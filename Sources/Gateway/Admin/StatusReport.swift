@@ -38,15 +38,25 @@ public struct StatusReport: Codable, Sendable {
     }
 
     public struct SchedulePart: Codable, Sendable {
+        /// 1-based; nil before the schedule's start.
         public var step: Int?
+        public var steps: Int
+        public var percent: Int
         public var enteredAt: Date?
         public var nextStepAt: Date?
 
         enum CodingKeys: String, CodingKey {
-            case step
+            case step, steps, percent
             case enteredAt = "entered_at"
             case nextStepAt = "next_step_at"
         }
+    }
+
+    public struct GuardrailPart: Codable, Sendable {
+        /// `no_verdict` (too few requests on new), `go` or `breach`.
+        public var verdict: String
+        public var reason: String?
+        public var action: String
     }
 
     public struct WindowPart: Codable, Sendable {
@@ -67,6 +77,7 @@ public struct StatusReport: Codable, Sendable {
     public var config: ConfigPart
     public var flag: FlagPart
     public var schedule: SchedulePart?
+    public var guardrails: GuardrailPart?
     /// Per upstream (`old`, `new`) over `guardrails.window` (5m without guardrails).
     public var window: [String: WindowPart]
     public var windowSeconds: Int
@@ -75,7 +86,7 @@ public struct StatusReport: Codable, Sendable {
     public var version: String
 
     enum CodingKeys: String, CodingKey {
-        case config, flag, schedule, window, draining, version
+        case config, flag, schedule, guardrails, window, draining, version
         case windowSeconds = "window_seconds"
         case startedAt = "started_at"
     }

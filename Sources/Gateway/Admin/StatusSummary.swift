@@ -10,9 +10,17 @@ public enum StatusSummary {
         if flag.latched { state += "; ROLLED BACK by guardrails: \(flag.latchReason ?? "no reason recorded")" }
         lines.append("flag \(flag.key): \(state)")
         lines.append("percent: \(flag.percentEffective)% in effect (\(flag.percentConfigured)% configured)")
-        if let schedule = report.schedule, let step = schedule.step {
-            let next = schedule.nextStepAt.map { ", next step not before \(iso($0))" } ?? ""
-            lines.append("schedule: step \(step + 1)\(next)")
+        if let schedule = report.schedule {
+            if let step = schedule.step {
+                let next = schedule.nextStepAt.map { ", next step not before \(iso($0))" } ?? " (last step)"
+                lines.append("schedule: step \(step) of \(schedule.steps) at \(schedule.percent)%\(next)")
+            } else {
+                lines.append("schedule: not started\(schedule.nextStepAt.map { ", starts \(iso($0))" } ?? "")")
+            }
+        }
+        if let guardrails = report.guardrails {
+            let reason = guardrails.reason.map { ": \($0)" } ?? ""
+            lines.append("guardrails (\(guardrails.action)): \(guardrails.verdict.replacingOccurrences(of: "_", with: " "))\(reason)")
         }
         lines.append("config: \(report.config.path ?? "(in memory)") loaded \(iso(report.config.loadedAt)) (\(ago(report.config.loadedAt, now))), sha256 \(report.config.sha256.prefix(12))")
         if let error = report.config.lastError {

@@ -34,6 +34,18 @@ final class TrafficRecorder: Sendable {
         }
     }
 
+    func conversion(_ variant: Variant, stage: SlidingWindow.ConversionStage, at now: NIODeadline = .now()) {
+        metrics.conversion(variant: variant, stage: stage.rawValue)
+        windows.withLockedValue { $0[variant]!.recordConversion(at: now.uptimeNanoseconds, stage: stage) }
+    }
+
+    /// Empties both windows (after a resume, judgement starts from new traffic).
+    func resetWindows() {
+        windows.withLockedValue { windows in
+            windows = windows.mapValues { SlidingWindow(window: .nanoseconds(Int64($0.windowNanoseconds))) }
+        }
+    }
+
     func summaries(at now: NIODeadline = .now()) -> [Variant: SlidingWindow.Summary] {
         windows.withLockedValue { windows in
             windows.mapValues { $0.summary(at: now.uptimeNanoseconds) }

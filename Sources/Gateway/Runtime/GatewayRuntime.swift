@@ -20,9 +20,17 @@ final class GatewayRuntime: Sendable {
         var lastError: String?
     }
 
+    /// The ramp's view for `/status`: the last guardrail verdict and when the step may advance.
+    struct RampView: Sendable {
+        var verdict: GuardrailVerdict = .noVerdict
+        var nextStepAt: Date?
+        var effectivePercent: Int
+    }
+
     private struct State {
         var snapshot: Snapshot
         var persisted: PersistedState
+        var ramp: RampView
         var info: ConfigInfo
         /// The hash of the last file looked at, valid or not, so a rejected file is not
         /// re-read and re-logged every second.
@@ -52,12 +60,19 @@ final class GatewayRuntime: Sendable {
         let persisted = stateStore.load(logger: logger)
         let active = ActiveConfig(config: config, environment: environment)
         let info = ConfigInfo(path: configPath, sha256: sourceSHA, loadedAt: Date(), lastError: nil)
+        let ramp = RampView(effectivePercent: config.flag.percent)
         box = NIOLockedValueBox(State(
-            snapshot: Self.snapshot(active: active, persisted: persisted), persisted: persisted, info: info, lastSeenSHA: sourceSHA
+            snapshot: Self.snapshot(active: active, persisted: persisted, percent: ramp.effectivePercent), persisted: persisted, ramp: ramp,
+            info: info, lastSeenSHA: sourceSHA
         ))
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
         publishGauges()
         if persisted.killed { logger.warning("kill switch is on (from the state file): every request goes to old") }
+        if persisted.latched {
+            logger.error("rollback latch is set (from the state file): every request goes to old until POST /admin/resume",
+                         metadata: ["reason": "\(persisted.latchReason ?? "")"])
+        }
+        superviseRamp()
     }
 
     func snapshot() -> Snapshot {
@@ -66,6 +81,7 @@ final class GatewayRuntime: Sendable {
 
     var configInfo: ConfigInfo { box.withLockedValue { $0.info } }
     var persisted: PersistedState { box.withLockedValue { $0.persisted } }
+    var rampView: RampView { box.withLockedValue { $0.ramp } }
     var isDraining: Bool { box.withLockedValue { $0.draining } }
 
     func beginDraining() {
@@ -84,7 +100,8 @@ final class GatewayRuntime: Sendable {
         logger.warning("kill switch on: every request goes to old")
     }
 
-    /// Kill switch off and guardrail latch cleared.
+    /// Kill switch off and guardrail latch cleared; the guardrail windows start afresh so the
+    /// traffic that caused a rollback does not trigger it again.
     func resume() throws {
         try changePersisted { state in
             state.killed = false
@@ -93,13 +110,14 @@ final class GatewayRuntime: Sendable {
             state.latchReason = nil
             state.latchedAt = nil
         }
+        recorder.resetWindows()
         logger.notice("resumed: kill switch off, rollback latch cleared")
     }
 
     private func changePersisted(_ change: (inout PersistedState) -> Void) throws {
         let persisted = box.withLockedValue { state in
             change(&state.persisted)
-            state.snapshot = Self.snapshot(active: state.snapshot.active, persisted: state.persisted)
+            state.snapshot = Self.snapshot(active: state.snapshot.active, persisted: state.persisted, percent: state.ramp.effectivePercent)
             return state.persisted
         }
         publishGauges()
@@ -143,14 +161,14 @@ final class GatewayRuntime: Sendable {
         let (previous, successor) = box.withLockedValue { state -> (ActiveConfig, ActiveConfig) in
             let previous = state.snapshot.active
             let successor = ActiveConfig(config: config, environment: environment, reusing: previous)
-            state.snapshot = Self.snapshot(active: successor, persisted: state.persisted)
+            state.snapshot = Self.snapshot(active: successor, persisted: state.persisted, percent: state.ramp.effectivePercent)
             state.info = ConfigInfo(path: path, sha256: sha, loadedAt: Date(), lastError: nil)
             return (previous, successor)
         }
         retire(previous.clientsNotReused(by: successor), after: previous.longestRequest)
         recorder.resize(window: config.guardrails?.window ?? Guardrails().window)
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
-        publishGauges()
+        superviseRamp()
         warnAboutRestartOnlySettings(old: previous.config, new: config)
         logger.notice("config reloaded", metadata: [
             "sha256": "\(sha)", "enabled": "\(config.flag.enabled)", "percent": "\(config.flag.percent)",
@@ -179,13 +197,61 @@ final class GatewayRuntime: Sendable {
         }
     }
 
+    // MARK: - Ramp and guardrails
+
+    /// Evaluates the schedule and the guardrails now: the percent in effect, a step forward, a
+    /// rollback latch. Runs every second from `GatewayService`, and after every reload.
+    func superviseRamp(now: Date = Date()) {
+        let windows = recorder.summaries()
+        let pair = WindowPair(old: windows[.old]!, new: windows[.new]!)
+        let (decision, before, config) = box.withLockedValue { state -> (RampController.Decision, RampView, GatewayConfig) in
+            let config = state.snapshot.active.config
+            let decision = RampController.evaluate(RampController.Input(
+                schedule: config.schedule, guardrails: config.guardrails, configuredPercent: config.flag.percent,
+                progress: state.persisted.schedule, latched: state.persisted.latched, windows: pair, now: now
+            ))
+            return (decision, state.ramp, config)
+        }
+        var persistNeeded = false
+        let persisted = box.withLockedValue { state -> PersistedState in
+            if let reason = decision.latchReason, !state.persisted.latched {
+                state.persisted.latched = true
+                state.persisted.latchReason = reason
+                state.persisted.latchedAt = now
+                persistNeeded = true
+            }
+            if state.persisted.schedule != decision.progress {
+                state.persisted.schedule = decision.progress
+                persistNeeded = true
+            }
+            state.ramp = RampView(verdict: decision.verdict, nextStepAt: decision.nextStepAt, effectivePercent: decision.effectivePercent)
+            state.snapshot = Self.snapshot(active: state.snapshot.active, persisted: state.persisted, percent: decision.effectivePercent)
+            return state.persisted
+        }
+        if let reason = decision.latchReason {
+            logger.critical("guardrail breach: rolled back, every request goes to old until POST /admin/resume", metadata: ["reason": "\(reason)"])
+        } else if case .breach(let reason) = decision.verdict, config.guardrails?.action == .pause, before.verdict != decision.verdict {
+            logger.error("guardrail breach: ramp paused", metadata: ["reason": "\(reason)"])
+        }
+        if before.effectivePercent != decision.effectivePercent {
+            logger.notice("ramp: percent in effect changed", metadata: [
+                "from": "\(before.effectivePercent)", "to": "\(decision.effectivePercent)", "step": "\(decision.progress.map { String($0.step + 1) } ?? "-")",
+            ])
+        }
+        publishGauges()
+        if persistNeeded {
+            do {
+                try stateStore.save(persisted)
+            } catch {
+                logger.error("state file could not be written", metadata: ["state_file": "\(config.stateFile)", "error": "\(error)"])
+            }
+        }
+    }
+
     // MARK: - Derived state
 
-    private static func snapshot(active: ActiveConfig, persisted: PersistedState) -> Snapshot {
-        Snapshot(
-            active: active,
-            flagState: FlagState(killed: persisted.killed, latched: persisted.latched, effectivePercent: active.config.flag.percent)
-        )
+    private static func snapshot(active: ActiveConfig, persisted: PersistedState, percent: Int) -> Snapshot {
+        Snapshot(active: active, flagState: FlagState(killed: persisted.killed, latched: persisted.latched, effectivePercent: percent))
     }
 
     private func publishGauges() {

@@ -159,6 +159,15 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         metrics.request(variant: result.servedBy, outcome: result.outcome, code: status, nanoseconds: total)
         let fallbackLabel = result.refusedUnsafe ? "unsafe_method" : result.fallbackCause?.rawValue
         if let fallbackLabel { metrics.fallback(cause: fallbackLabel) }
+        if let conversion = request.active.config.guardrails?.conversion {
+            let method = prepared.plan.method
+            if conversion.start.matches(target: request.head.uri, method: method) {
+                runtime.recorder.conversion(result.servedBy, stage: .start)
+            }
+            if (200...299).contains(status), conversion.done.matches(target: request.head.uri, method: method) {
+                runtime.recorder.conversion(result.servedBy, stage: .done)
+            }
+        }
         guard request.active.config.accessLog, let accessLog = runtime.accessLog else { return }
         accessLog.write(AccessLog.Entry(
             requestID: prepared.plan.requestID,

@@ -7,6 +7,8 @@ public struct SlidingWindow: Sendable {
         var requests = 0
         var errors = 0
         var latency = LatencyHistogram()
+        var conversionStarts = 0
+        var conversionDones = 0
     }
 
     public struct Summary: Sendable, Equatable {
@@ -14,12 +16,16 @@ public struct SlidingWindow: Sendable {
         public var errors: Int
         public var p50Ms: Double?
         public var p99Ms: Double?
+        public var conversionStarts: Int
+        public var conversionDones: Int
 
-        public init(requests: Int, errors: Int, p50Ms: Double?, p99Ms: Double?) {
+        public init(requests: Int, errors: Int, p50Ms: Double?, p99Ms: Double?, conversionStarts: Int = 0, conversionDones: Int = 0) {
             self.requests = requests
             self.errors = errors
             self.p50Ms = p50Ms
             self.p99Ms = p99Ms
+            self.conversionStarts = conversionStarts
+            self.conversionDones = conversionDones
         }
 
         public var errorRate: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
@@ -39,23 +45,45 @@ public struct SlidingWindow: Sendable {
     }
 
     public mutating func record(at now: UInt64, latencyMs: Double, isError: Bool) {
-        let slotStart = now - now % slotNanoseconds
-        let index = Int((now / slotNanoseconds) % UInt64(Self.slotCount))
-        if slots[index]?.start != slotStart { slots[index] = Slot(start: slotStart) }
+        let index = slot(for: now)
         slots[index]!.requests += 1
         if isError { slots[index]!.errors += 1 }
         slots[index]!.latency.record(milliseconds: latencyMs)
     }
 
-    public func summary(at now: UInt64) -> Summary {
-        var requests = 0
-        var errors = 0
-        var latency = LatencyHistogram()
-        for case let slot? in slots where slot.start + windowNanoseconds > now && slot.start <= now {
-            requests += slot.requests
-            errors += slot.errors
-            latency.add(slot.latency)
+    public enum ConversionStage: String, Sendable {
+        case start
+        case done
+    }
+
+    public mutating func recordConversion(at now: UInt64, stage: ConversionStage) {
+        let index = slot(for: now)
+        switch stage {
+        case .start: slots[index]!.conversionStarts += 1
+        case .done: slots[index]!.conversionDones += 1
         }
-        return Summary(requests: requests, errors: errors, p50Ms: latency.percentile(0.5), p99Ms: latency.percentile(0.99))
+    }
+
+    /// The index of the slot that holds `now`, emptied first if it still holds an older turn.
+    private mutating func slot(for now: UInt64) -> Int {
+        let slotStart = now - now % slotNanoseconds
+        let index = Int((now / slotNanoseconds) % UInt64(Self.slotCount))
+        if slots[index]?.start != slotStart { slots[index] = Slot(start: slotStart) }
+        return index
+    }
+
+    public func summary(at now: UInt64) -> Summary {
+        var total = Slot(start: now)
+        for case let slot? in slots where slot.start + windowNanoseconds > now && slot.start <= now {
+            total.requests += slot.requests
+            total.errors += slot.errors
+            total.latency.add(slot.latency)
+            total.conversionStarts += slot.conversionStarts
+            total.conversionDones += slot.conversionDones
+        }
+        return Summary(
+            requests: total.requests, errors: total.errors, p50Ms: total.latency.percentile(0.5), p99Ms: total.latency.percentile(0.99),
+            conversionStarts: total.conversionStarts, conversionDones: total.conversionDones
+        )
     }
 }
