@@ -7,7 +7,7 @@ import NIOPosix
 import ServiceLifecycle
 
 /// A gateway serving a real `gateway.yaml` on disk, run by `GatewayService` (file polling every
-/// 50 ms) inside a service group, as `serve` runs it.
+/// and ramp supervision every 50 ms) inside a service group, as `serve` runs it.
 struct FileHarness {
     let old: TestUpstream
     let new: TestUpstream
@@ -49,13 +49,14 @@ struct FileHarness {
         configPath: String = TemporaryFiles.path("gateway.yaml"),
         environment: [String: String] = [:],
         adminHost: String = "127.0.0.1",
+        extra: String = "",
         placeConfig: (@Sendable (String) throws -> Void)? = nil,
         _ body: @Sendable (FileHarness) async throws -> T
     ) async throws -> T {
         let old = try await TestUpstream.start("old")
         let new = try await TestUpstream.start("new")
         do {
-            let text = yaml(old: old, new: new, percent: percent, stateFile: stateFile, adminHost: adminHost)
+            let text = yaml(old: old, new: new, percent: percent, stateFile: stateFile, extra: extra, adminHost: adminHost)
             if let placeConfig {
                 try placeConfig(text)
             } else {
@@ -82,7 +83,7 @@ struct FileHarness {
             configPath: configPath, environment: environment, logger: logger, group: MultiThreadedEventLoopGroup.singleton
         )
         let harness = FileHarness(old: old, new: new, gateway: gateway, configPath: configPath)
-        let service = GatewayService(gateway: gateway, pollInterval: .milliseconds(50), shutdownGrace: .seconds(1))
+        let service = GatewayService(gateway: gateway, pollInterval: .milliseconds(50), rampInterval: .milliseconds(50), shutdownGrace: .seconds(1))
         let group = ServiceGroup(services: [service], logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
