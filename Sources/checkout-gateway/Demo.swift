@@ -2,9 +2,13 @@ import ArgumentParser
 import Gateway
 import GatewayCore
 import Logging
+import Foundation
 import NIOPosix
 
 struct Demo: AsyncParsableCommand {
+    /// The test-override token the demo uses when none is set, so `smoke` works out of the box.
+    static let demoToken = "demo-token"
+
     static let configuration = CommandConfiguration(
         abstract: "Serve gateway.yaml together with two built-in demo checkouts on the upstream ports it names."
     )
@@ -17,7 +21,11 @@ struct Demo: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup.singleton
         let old = try await DemoCheckoutServer.start(variant: .old, host: config.upstreams.old.url.host, port: config.upstreams.old.url.port, group: group)
         let new = try await DemoCheckoutServer.start(variant: .new, host: config.upstreams.new.url.host, port: config.upstreams.new.url.port, group: group)
-        let gateway = try await ConfigFile.startOrExit(options.config)
+        var environment = ProcessInfo.processInfo.environment
+        if environment[config.flag.testOverride?.tokenEnv ?? "GATEWAY_TEST_TOKEN", default: ""].isEmpty {
+            environment[config.flag.testOverride?.tokenEnv ?? "GATEWAY_TEST_TOKEN"] = Self.demoToken
+        }
+        let gateway = try await ConfigFile.startOrExit(options.config, environment: environment)
         let base = "http://127.0.0.1:\(gateway.publicPort)"
         print("""
 
@@ -31,6 +39,8 @@ struct Demo: AsyncParsableCommand {
             curl -si \(base)/api/checkout -H 'X-User-Id: qa-alice'     (targeted: always new)
             checkout-gateway explain --config \(options.config) --user alice
 
+          smoke test of both checkouts:  checkout-gateway smoke --url \(base) --token \(Self.demoToken)
+          make the new checkout fail:    curl -X POST \(config.upstreams.new.url)/__demo/fail   (and /__demo/recover)
           edit \(options.config) to change the ramp (reloaded within a second);
           admin on http://127.0.0.1:\(gateway.adminPort): /status /metrics, POST /admin/kill /admin/resume
           checkout-gateway status --admin http://127.0.0.1:\(gateway.adminPort); Ctrl-C stops.

@@ -13,7 +13,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let url = admin.hasSuffix("/") ? admin + "status" : admin + "/status"
-        let (status, body) = try AdminClient.get(url)
+        let (status, body) = try SimpleHTTPClient.get(url)
         guard status == 200 else {
             throw ValidationError("\(url) answered \(status): \(String(decoding: body, as: UTF8.self))")
         }

@@ -16,9 +16,13 @@ enum ConfigFile {
     }
 
     /// Starts the gateway on the file, or exits 1 with every config error.
-    static func startOrExit(_ path: String) async throws -> GatewayServer {
+    static func startOrExit(
+        _ path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> GatewayServer {
         do {
-            return try await GatewayServer.start(configPath: path, accessLogger: Logger(label: LoggingSetup.accessLabel))
+            return try await GatewayServer.start(
+                configPath: path, environment: environment, accessLogger: Logger(label: LoggingSetup.accessLabel)
+            )
         } catch let error as ConfigError {
             report(error)
             throw ExitCode(1)

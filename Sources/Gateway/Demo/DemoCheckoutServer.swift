@@ -40,10 +40,18 @@ public final class DemoCheckoutServer: Sendable {
     }
 }
 
-/// Orders by idempotency key, so a replayed POST gets the order it already created.
+/// Orders by idempotency key, so a replayed POST gets the order it already created; and the
+/// demo's failure switch (`POST /__demo/fail`, `POST /__demo/recover`), so a newcomer can watch
+/// fallback and a guardrail rollback happen.
 final class DemoOrderBook: Sendable {
     private let state = NIOLockedValueBox((next: 1, byKey: [String: String]()))
+    private let failing = NIOLockedValueBox(false)
     let variant: Variant
+
+    var isFailing: Bool {
+        get { failing.withLockedValue { $0 } }
+        set { failing.withLockedValue { $0 = newValue } }
+    }
 
     init(variant: Variant) {
         self.variant = variant

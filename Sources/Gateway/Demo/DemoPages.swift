@@ -8,6 +8,14 @@ enum DemoPages {
     ) -> (HTTPResponseStatus, String, String) {
         let name = variant == .new ? "new" : "old"
         switch (method, path) {
+        case ("POST", "/__demo/fail"):
+            orders.isFailing = true
+            return (.ok, "text/plain", "the \(name) demo checkout now answers 500 to everything but /__demo/*\n")
+        case ("POST", "/__demo/recover"):
+            orders.isFailing = false
+            return (.ok, "text/plain", "the \(name) demo checkout works again\n")
+        case _ where orders.isFailing:
+            return (.internalServerError, "application/json", "{\"error\": \"the \(name) demo checkout is failing on purpose (POST /__demo/recover)\"}\n")
         case ("POST", "/api/checkout/orders"):
             let key = headers.first(name: "Idempotency-Key")
             let order = orders.place(idempotencyKey: key)
