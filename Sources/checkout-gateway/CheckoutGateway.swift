@@ -6,7 +6,7 @@ struct CheckoutGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkout-gateway",
         abstract: "A reverse proxy that rolls a new checkout out safely: flag decision, fallback to the old checkout.",
-        subcommands: [Serve.self, Validate.self, Explain.self, Status.self, Smoke.self, Demo.self],
+        subcommands: [Serve.self, Validate.self, Explain.self, Status.self, Kill.self, Resume.self, Reload.self, Smoke.self, Demo.self],
         defaultSubcommand: Serve.self
     )
 }

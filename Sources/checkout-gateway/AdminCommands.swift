@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Gateway
+
+/// Options shared by the commands that change a running gateway through its admin listener.
+struct AdminOptions: ParsableArguments {
+    @Option(help: "The admin listener's base URL.")
+    var admin = "http://127.0.0.1:9901"
+
+    @Option(help: "The environment variable holding the admin token (admin.token_env).")
+    var tokenEnv = "GATEWAY_ADMIN_TOKEN"
+
+    /// POSTs to `/admin/<operation>` and prints the short status summary of the answer.
+    func post(_ operation: String) throws {
+        var headers: [(String, String)] = []
+        if let token = ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty {
+            headers.append(("Authorization", "Bearer \(token)"))
+        }
+        let url = (admin.hasSuffix("/") ? String(admin.dropLast()) : admin) + "/admin/\(operation)"
+        let response = try SimpleHTTPClient.request(method: "POST", url: url, headers: headers, body: Data())
+        guard response.status == 200 else {
+            throw ValidationError("\(url) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))")
+        }
+        print(StatusSummary.render(try StatusReport.decode(response.body)))
+    }
+}
+
+struct Kill: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Kill switch on: every request of this gateway goes to old, at once.")
+    @OptionGroup var options: AdminOptions
+    func run() throws { try options.post("kill") }
+}
+
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Kill switch off and guardrail rollback latch cleared.")
+    @OptionGroup var options: AdminOptions
+    func run() throws { try options.post("resume") }
+}
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Re-read gateway.yaml now (the same as SIGHUP).")
+    @OptionGroup var options: AdminOptions
+    func run() throws { try options.post("reload") }
+}
