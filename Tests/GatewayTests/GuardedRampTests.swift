@@ -61,6 +61,13 @@ struct GuardedRampTests {
             let metrics = MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text)
             #expect(metrics.value("gateway_rollback_latched") == 1)
             #expect((metrics.value("gateway_fallbacks_total", ["cause=5xx"]) ?? 0) > 0)
+
+            // A reload with the schedule unchanged keeps the latch and the step.
+            try h.rewrite(percent: 5, extra: Self.ramp, stateFile: state)
+            try await h.waitForStatus("the reload") { ($0[path: "flag.percent_configured"] as? Int) == 5 }
+            let reloaded = try await h.status()
+            #expect(reloaded[path: "flag.latched"] as? Bool == true)
+            #expect(reloaded[path: "schedule.step"] as? Int == 1)
         }
 
         try await FileHarness.with(percent: 0, stateFile: state, extra: Self.ramp) { h async throws in
