@@ -67,6 +67,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "DecisionBench",
+            dependencies: [
+                "Gateway",
+                "GatewayCore",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "bench/DecisionBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GatewayCoreTests",
             dependencies: ["GatewayCore"],

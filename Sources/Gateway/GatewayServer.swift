@@ -25,7 +25,8 @@ public final class GatewayServer: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "checkout-gateway"),
         accessLogger: Logger? = nil,
-        group: (any EventLoopGroup)? = nil
+        group: (any EventLoopGroup)? = nil,
+        eventLoopThreads: Int? = nil
     ) async throws -> GatewayServer {
         guard let data = FileManager.default.contents(atPath: configPath) else {
             throw ConfigError(file: configPath, problems: [ConfigProblem(SourceMark(line: 1, column: 1), "cannot read the file")])
@@ -33,11 +34,13 @@ public final class GatewayServer: Sendable {
         let config = try ConfigLoader.parse(String(decoding: data, as: UTF8.self), file: configPath)
         return try await start(
             config: config, configPath: configPath, sourceSHA: SHA256.hex(data), environment: environment, logger: logger,
-            accessLogger: accessLogger, group: group
+            accessLogger: accessLogger, group: group, eventLoopThreads: eventLoopThreads
         )
     }
 
     /// Serves a config that is already loaded. Without `configPath` there is nothing to reload.
+    /// Without `group` the gateway runs its own event loops, `eventLoopThreads` of them (default:
+    /// one per core).
     public static func start(
         config: GatewayConfig,
         configPath: String? = nil,
@@ -45,9 +48,10 @@ public final class GatewayServer: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "checkout-gateway"),
         accessLogger: Logger? = nil,
-        group: (any EventLoopGroup)? = nil
+        group: (any EventLoopGroup)? = nil,
+        eventLoopThreads: Int? = nil
     ) async throws -> GatewayServer {
-        let eventLoops = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let eventLoops = group ?? MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads ?? System.coreCount))
         let runtime = GatewayRuntime(
             config: config, configPath: configPath, sourceSHA: sourceSHA, environment: environment, logger: logger,
             accessLog: accessLogger.map(AccessLog.init(logger:))

@@ -3,14 +3,18 @@ import NIOHTTP1
 
 /// The flag decision's view of a request: its headers after hop-by-hop removal, so a header the
 /// client marked hop-by-hop can never steer the decision.
-struct HeaderAttributes: RequestAttributes {
-    var headers: HTTPHeaders
+public struct HeaderAttributes: RequestAttributes {
+    public var headers: HTTPHeaders
 
-    func header(_ name: String) -> String? {
+    public init(headers: HTTPHeaders) {
+        self.headers = headers
+    }
+
+    public func header(_ name: String) -> String? {
         headers.first(name: name)
     }
 
-    func cookie(_ name: String) -> Substring? {
+    public func cookie(_ name: String) -> Substring? {
         for value in headers[canonicalForm: "cookie"] {
             if let found = CookieHeader.value(named: name, in: String(value)) { return found }
         }

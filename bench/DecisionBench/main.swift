@@ -1,0 +1,42 @@
+import Foundation
+import Gateway
+import GatewayCore
+import NIOHTTP1
+
+// The cost of one flag decision as the proxy makes it: identity from a header of NIO's
+// HTTPHeaders, targeting rules checked, bucket hashed. Release mode only; run by bench/run.
+// `--iterations N` sets the count; valgrind compares heap allocations at N and 2N.
+
+var iterations = 2_000_000
+if let index = CommandLine.arguments.firstIndex(of: "--iterations"), index + 1 < CommandLine.arguments.count {
+    iterations = Int(CommandLine.arguments[index + 1]) ?? iterations
+}
+
+var flag = FlagConfig(key: "new-checkout")
+flag.enabled = true
+flag.percent = 50
+flag.targeting = [
+    TargetingRule(variant: .new, users: ["qa-alice", "qa-bob"]),
+    TargetingRule(variant: .new, header: HeaderCondition(name: "X-Checkout-Cohort", equals: "beta")),
+    TargetingRule(variant: .old, users: ["vip-42"]),
+]
+let evaluator = FlagEvaluator(flag: flag, overrideToken: nil)
+let state = FlagState(effectivePercent: 50)
+let requests: [HeaderAttributes] = (0..<64).map { index in
+    HeaderAttributes(headers: HTTPHeaders([
+        ("Host", "shop.example"), ("User-Agent", "bench"), ("Accept", "*/*"), ("X-User-Id", "user-\(index)-4242"),
+        ("Cookie", "session=abc; theme=dark"),
+    ]))
+}
+
+var newCount = 0
+let clock = ContinuousClock()
+let started = clock.now
+for index in 0..<iterations {
+    let request = requests[index & 63]
+    guard let identity = flag.resolveIdentity(request) else { fatalError("no identity") }
+    if evaluator.decide(identity: identity.value, request: request, state: state).variant == .new { newCount += 1 }
+}
+let elapsed = clock.now - started
+let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+print(String(format: "DECISION ns_per_decision=%.1f iterations=%d new_share=%.3f", nanoseconds / Double(iterations), iterations, Double(newCount) / Double(iterations)))
