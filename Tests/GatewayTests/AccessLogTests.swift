@@ -43,7 +43,8 @@ struct AccessLogTests {
     @Test func statusSummaryShowsWhatOpsCheck() async throws {
         try await Harness.with(configure: { $0.flag.percent = 25 }) { h async throws in
             _ = try await h.get("/checkout", headers: [("X-User-Id", "u")])
-            let (status, body) = try SimpleHTTPClient.get("http://127.0.0.1:\(h.adminPort)/status")
+            let url = "http://127.0.0.1:\(h.adminPort)/status"
+            let (status, body) = try await offThePool { try SimpleHTTPClient.get(url) }
             #expect(status == 200)
             let summary = StatusSummary.render(try StatusReport.decode(body))
             #expect(summary.contains("flag new-checkout: enabled"))

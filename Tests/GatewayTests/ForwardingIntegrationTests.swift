@@ -78,6 +78,33 @@ struct ForwardingIntegrationTests {
         }
     }
 
+    /// libcurl handles are reused across requests; each request must still go out with exactly
+    /// its own method, body and framing.
+    @Test func methodsStayFaithfulAcrossReusedHandles() async throws {
+        try await Harness.with { h async throws in
+            let sequence: [(HTTPMethod, [UInt8]?)] = [
+                (.POST, Array("order".utf8)), (.GET, nil), (.HEAD, nil), (.PUT, Array("put".utf8)), (.DELETE, nil), (.GET, nil),
+                (.PATCH, Array("patch".utf8)), (.OPTIONS, nil), (.POST, Array("again".utf8)), (.GET, nil),
+            ]
+            try await TestClient.withConnection(port: h.port) { connection in
+                for (method, body) in sequence {
+                    let response = try await connection.send(method: method, path: "/other", body: body)
+                    #expect(response.status == 200, "\(method)")
+                }
+            }
+            let seen = h.old.requests
+            #expect(seen.map(\.method) == sequence.map(\.0.rawValue))
+            for (recorded, (method, body)) in zip(seen, sequence) {
+                #expect(recorded.body == (body ?? []), "\(method)")
+                #expect(!recorded.headers.contains(name: "Transfer-Encoding"), "\(method)")
+                if body == nil {
+                    #expect(!recorded.headers.contains(name: "Content-Type"), "\(method)")
+                    #expect(recorded.headers.first(name: "Content-Length") == nil || recorded.headers.first(name: "Content-Length") == "0", "\(method)")
+                }
+            }
+        }
+    }
+
     @Test func upstreamPathPrefixIsPrepended() async throws {
         try await Harness.with(configure: { $0.upstreams.old.url = UpstreamURL("\($0.upstreams.old.url.prefix)/shop/")! }) { h async throws in
             _ = try await h.get("/other/page?q=1")

@@ -7,7 +7,8 @@ import Testing
 struct SmokeTests {
     @Test func passesOnBothVariantsAtZeroPercent() async throws {
         try await Harness.with(configure: { $0.flag.percent = 0 }) { h async throws in
-            let steps = SmokeTest(baseURL: "http://127.0.0.1:\(h.port)", token: Harness.testToken).run()
+            let smoke = SmokeTest(baseURL: "http://127.0.0.1:\(h.port)", token: Harness.testToken)
+            let steps = try await offThePool { smoke.run() }
             #expect(steps.count == 4)
             #expect(steps.allSatisfy { $0.passed }, "\(steps.map { $0.description })")
             #expect(h.new.requests.map { $0.method } == ["GET", "POST"])
@@ -18,11 +19,13 @@ struct SmokeTests {
     @Test func failsWhenNewFailsOrTheTokenIsWrong() async throws {
         try await Harness.with { h async throws in
             h.new.set(.respond(status: 500, body: nil, headers: []))
-            let steps = SmokeTest(baseURL: "http://127.0.0.1:\(h.port)", token: Harness.testToken).run()
+            let smoke = SmokeTest(baseURL: "http://127.0.0.1:\(h.port)", token: Harness.testToken)
+            let steps = try await offThePool { smoke.run() }
             #expect(steps.filter { $0.passed }.map { $0.variant } == [.old, .old])
             #expect(steps.last?.description.contains("served by old, not new") == true)
             h.new.set(.respond(status: 200, body: nil, headers: []))
-            let wrongToken = SmokeTest(baseURL: "http://127.0.0.1:\(h.port)", token: "nope").run()
+            let wrongSmoke = SmokeTest(baseURL: "http://127.0.0.1:\(h.port)", token: "nope")
+            let wrongToken = try await offThePool { wrongSmoke.run() }
             #expect(wrongToken.filter { !$0.passed }.map { $0.variant } == [.new, .new])
         }
     }

@@ -13,8 +13,27 @@ private typealias MetricTimer = CoreMetrics.Timer
 final class GatewayMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let counters = NIOLockedValueBox([String: MetricCounter]())
-    private let timers = NIOLockedValueBox([String: MetricTimer]())
+    /// Label combinations seen so far; keys are plain values, so a lookup builds no strings.
+    private struct SeriesKey: Hashable {
+        var name: StaticString
+        var first: String
+        var second: String
+        var code: Int
+
+        static func == (lhs: SeriesKey, rhs: SeriesKey) -> Bool {
+            lhs.name.utf8Start == rhs.name.utf8Start && lhs.first == rhs.first && lhs.second == rhs.second && lhs.code == rhs.code
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(UInt(bitPattern: name.utf8Start))
+            hasher.combine(first)
+            hasher.combine(second)
+            hasher.combine(code)
+        }
+    }
+
+    private let counters = NIOLockedValueBox([SeriesKey: MetricCounter]())
+    private let timers = NIOLockedValueBox([SeriesKey: MetricTimer]())
 
     let flagPercent: MetricGauge
     let flagEnabled: MetricGauge
@@ -38,22 +57,31 @@ final class GatewayMetrics: Sendable {
     }
 
     func request(variant: Variant, outcome: ForwardingResult.Outcome, code: Int, nanoseconds: Int64) {
-        counter("gateway_requests_total", [("variant", variant.rawValue), ("outcome", outcome.rawValue), ("code", String(code))]).increment()
-        timer("gateway_request_duration_seconds", [("variant", variant.rawValue)]).recordNanoseconds(nanoseconds)
+        counter(SeriesKey(name: "gateway_requests_total", first: variant.rawValue, second: outcome.rawValue, code: code)) {
+            [("variant", variant.rawValue), ("outcome", outcome.rawValue), ("code", String(code))]
+        }.increment()
+        timer(SeriesKey(name: "gateway_request_duration_seconds", first: variant.rawValue, second: "", code: 0)) {
+            [("variant", variant.rawValue)]
+        }.recordNanoseconds(nanoseconds)
     }
 
     func upstream(_ upstream: Variant, result: String, nanoseconds: Int64) {
-        counter("gateway_upstream_requests_total", [("upstream", upstream.rawValue), ("result", result)]).increment()
-        timer("gateway_upstream_duration_seconds", [("upstream", upstream.rawValue)]).recordNanoseconds(nanoseconds)
+        counter(SeriesKey(name: "gateway_upstream_requests_total", first: upstream.rawValue, second: result, code: 0)) {
+            [("upstream", upstream.rawValue), ("result", result)]
+        }.increment()
+        timer(SeriesKey(name: "gateway_upstream_duration_seconds", first: upstream.rawValue, second: "", code: 0)) {
+            [("upstream", upstream.rawValue)]
+        }.recordNanoseconds(nanoseconds)
     }
 
     func fallback(cause: String) {
-        counter("gateway_fallbacks_total", [("cause", cause)]).increment()
+        counter(SeriesKey(name: "gateway_fallbacks_total", first: cause, second: "", code: 0)) { [("cause", cause)] }.increment()
     }
 
     /// Counts a reload (`ok` or `rejected`); a successful one also sets the reload timestamp.
     func reloaded(ok: Bool, at time: Double) {
-        counter("gateway_config_reloads_total", [("result", ok ? "ok" : "rejected")]).increment()
+        let result = ok ? "ok" : "rejected"
+        counter(SeriesKey(name: "gateway_config_reloads_total", first: result, second: "", code: 0)) { [("result", result)] }.increment()
         if ok { lastReloadTimestamp.record(time) }
     }
 
@@ -64,7 +92,9 @@ final class GatewayMetrics: Sendable {
     }
 
     func conversion(variant: Variant, stage: String) {
-        counter("gateway_conversions_total", [("variant", variant.rawValue), ("stage", stage)]).increment()
+        counter(SeriesKey(name: "gateway_conversions_total", first: variant.rawValue, second: stage, code: 0)) {
+            [("variant", variant.rawValue), ("stage", stage)]
+        }.increment()
     }
 
     func setOpenConnections(_ count: Int) {
@@ -79,21 +109,19 @@ final class GatewayMetrics: Sendable {
         return buffer
     }
 
-    private func counter(_ name: String, _ labels: [(String, String)]) -> MetricCounter {
-        let key = name + labels.map { "|\($0.1)" }.joined()
-        return counters.withLockedValue { cache in
+    private func counter(_ key: SeriesKey, labels: () -> [(String, String)]) -> MetricCounter {
+        counters.withLockedValue { cache in
             if let counter = cache[key] { return counter }
-            let counter = MetricCounter(label: name, dimensions: labels, factory: factory)
+            let counter = MetricCounter(label: key.name.description, dimensions: labels(), factory: factory)
             cache[key] = counter
             return counter
         }
     }
 
-    private func timer(_ name: String, _ labels: [(String, String)]) -> MetricTimer {
-        let key = name + labels.map { "|\($0.1)" }.joined()
-        return timers.withLockedValue { cache in
+    private func timer(_ key: SeriesKey, labels: () -> [(String, String)]) -> MetricTimer {
+        timers.withLockedValue { cache in
             if let timer = cache[key] { return timer }
-            let timer = MetricTimer(label: name, dimensions: labels, factory: factory)
+            let timer = MetricTimer(label: key.name.description, dimensions: labels(), factory: factory)
             cache[key] = timer
             return timer
         }

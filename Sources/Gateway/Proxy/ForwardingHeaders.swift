@@ -1,7 +1,8 @@
 import GatewayCore
 import NIOHTTP1
 
-/// The header rules of DESIGN §5, in both directions.
+/// The header rules of DESIGN §5, in both directions. Names are compared case-insensitively
+/// in place: nothing here lower-cases a header name on the request path.
 enum ForwardingHeaders {
     static let via = "1.1 checkout-gateway"
     static let variantHeader = "X-Checkout-Variant"
@@ -10,56 +11,68 @@ enum ForwardingHeaders {
 
     /// Removes hop-by-hop headers and every header the message's `Connection` names.
     static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        let nominated = HeaderRules.connectionNominated(headers[canonicalForm: "connection"].map(String.init))
-        guard headers.contains(where: { HeaderRules.hopByHop.contains($0.name.lowercased()) || nominated.contains($0.name.lowercased()) })
-        else { return }
-        var kept = HTTPHeaders()
-        for (name, value) in headers {
-            let lower = name.lowercased()
-            if !HeaderRules.hopByHop.contains(lower) && !nominated.contains(lower) { kept.add(name: name, value: value) }
+        let connection = headers[canonicalForm: "connection"]
+        let nominated = connection.isEmpty ? [] : HeaderRules.connectionNominated(connection.map(String.init))
+        func drop(_ name: String) -> Bool {
+            HeaderRules.isHopByHop(name) || (!nominated.isEmpty && nominated.contains(name.lowercased()))
         }
+        guard headers.contains(where: { drop($0.name) }) else { return }
+        var kept = HTTPHeaders()
+        for (name, value) in headers where !drop(name) { kept.add(name: name, value: value) }
         headers = kept
     }
 
+    /// Request headers the gateway sets itself (or that libcurl sets), never copied from the client.
+    private static func isReplacedOnTheWayUp(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 4: ASCIICase.equals(name, "host")
+        case 6: ASCIICase.equals(name, "expect")
+        case 12: ASCIICase.equals(name, "x-request-id")
+        case 14: ASCIICase.equals(name, "content-length")
+        case 16: ASCIICase.equals(name, "x-forwarded-host")
+        case 17: ASCIICase.equals(name, "x-forwarded-proto")
+        case 18: ASCIICase.equals(name, "x-checkout-variant")
+        case 19: ASCIICase.equals(name, "x-checkout-fallback")
+        default: false
+        }
+    }
+
     /// Header lines for the upstream, shared by the attempt on new and a fallback to old.
-    /// `headers` has already lost its hop-by-hop headers.
+    /// `headers` has already lost its hop-by-hop headers; `strip` names (lower-case) go too.
     static func upstreamLines(
         from headers: HTTPHeaders, peerIP: String?, requestID: String, strip: Set<String>, hasBody: Bool
     ) -> [String] {
         var lines: [String] = []
-        lines.reserveCapacity(headers.count + 8)
-        var forwardedFor: [String] = []
-        var via: [String] = []
+        lines.reserveCapacity(headers.count + 10)
+        var forwardedFor = ""
+        var via = ""
         var sawAccept = false
         var sawContentType = false
+        var host: String?
         for (name, value) in headers {
-            let lower = name.lowercased()
-            switch lower {
-            case "host", "content-length", "expect", "x-request-id", "x-forwarded-proto", "x-forwarded-host",
-                "x-checkout-variant", "x-checkout-fallback":
+            if isReplacedOnTheWayUp(name) {
+                if host == nil, ASCIICase.equals(name, "host") { host = value }
                 continue
-            case "x-forwarded-for":
-                forwardedFor.append(value)
-                continue
-            case "via":
-                via.append(value)
-                continue
-            case "accept":
-                sawAccept = true
-            case "content-type":
-                sawContentType = true
-            default:
-                if strip.contains(lower) { continue }
             }
-            lines.append(value.isEmpty ? "\(name);" : "\(name): \(value)")
+            if ASCIICase.equals(name, "x-forwarded-for") {
+                forwardedFor += forwardedFor.isEmpty ? value : ", " + value
+                continue
+            }
+            if ASCIICase.equals(name, "via") {
+                via += value + ", "
+                continue
+            }
+            if ASCIICase.equals(name, "accept") { sawAccept = true }
+            if ASCIICase.equals(name, "content-type") { sawContentType = true }
+            if strip.contains(where: { ASCIICase.equals($0, name) }) { continue }
+            lines.append(value.isEmpty ? name + ";" : name + ": " + value)
         }
-        if let peerIP { forwardedFor.append(peerIP) }
-        if !forwardedFor.isEmpty { lines.append("X-Forwarded-For: \(forwardedFor.joined(separator: ", "))") }
+        if let peerIP { forwardedFor += forwardedFor.isEmpty ? peerIP : ", " + peerIP }
+        if !forwardedFor.isEmpty { lines.append("X-Forwarded-For: " + forwardedFor) }
         lines.append("X-Forwarded-Proto: http")
-        if let host = headers.first(name: "host") { lines.append("X-Forwarded-Host: \(host)") }
-        via.append(Self.via)
-        lines.append("Via: \(via.joined(separator: ", "))")
-        lines.append("\(requestIDHeader): \(requestID)")
+        if let host { lines.append("X-Forwarded-Host: " + host) }
+        lines.append("Via: " + via + Self.via)
+        lines.append("X-Request-Id: " + requestID)
         // Blank values stop libcurl from adding headers the client did not send.
         if !sawAccept { lines.append("Accept:") }
         if hasBody && !sawContentType { lines.append("Content-Type:") }
@@ -68,13 +81,21 @@ enum ForwardingHeaders {
     }
 
     /// The client's response headers from an upstream's: hop-by-hop and framing removed (the
-    /// gateway frames the buffered body itself), gateway headers added.
+    /// gateway frames the buffered body itself), gateway headers replaced.
     static func clientHeaders(from upstream: [(name: String, value: String)], keepContentLength: Bool) -> HTTPHeaders {
-        var headers = HTTPHeaders(upstream.map { ($0.name, $0.value) })
-        removeHopByHop(&headers)
-        if !keepContentLength { headers.remove(name: "content-length") }
-        headers.remove(name: variantHeader)
-        headers.remove(name: requestIDHeader)
+        var nominated: Set<String> = []
+        for (name, value) in upstream where ASCIICase.equals(name, "connection") {
+            nominated.formUnion(HeaderRules.connectionNominated([value]))
+        }
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(upstream.count + 4)
+        for (name, value) in upstream {
+            if HeaderRules.isHopByHop(name) { continue }
+            if !keepContentLength && ASCIICase.equals(name, "content-length") { continue }
+            if ASCIICase.equals(name, variantHeader) || ASCIICase.equals(name, requestIDHeader) { continue }
+            if !nominated.isEmpty && nominated.contains(name.lowercased()) { continue }
+            headers.add(name: name, value: value)
+        }
         return headers
     }
 }

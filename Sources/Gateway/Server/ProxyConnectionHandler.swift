@@ -21,16 +21,15 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         case closing
     }
 
-    private enum TimerKind {
-        case headRead
-        case idle
-    }
-
     private let runtime: GatewayRuntime
     private let activity: ByteActivityHandler
     private let logger: Logger
     private var state = State.awaitingHead
-    private var timer: (kind: TimerKind, task: Scheduled<Void>)?
+    private var timer = ConnectionTimer()
+    private var scheduledTimer: Scheduled<Void>?
+    /// Bytes of a head arrived and the head is not complete yet.
+    private var headInProgress = false
+    private var ids = RandomID()
 
     init(runtime: GatewayRuntime, activity: ByteActivityHandler, logger: Logger) {
         self.runtime = runtime
@@ -46,15 +45,26 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         disarm()
+        scheduledTimer?.cancel()
+        scheduledTimer = nil
         context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ByteActivityHandler.BytesArrived {
-            if case .awaitingHead = state, timer?.kind != .headRead { arm(.headRead, context: context) }
+            if case .awaitingHead = state { headInProgress = true }
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A head still incomplete after a read starts the head-read deadline; a head that arrives
+    /// whole (the usual case) costs no timer work.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if headInProgress, case .awaitingHead = state, timer.kind != .headRead {
+            arm(.headRead, context: context)
+        }
+        context.fireChannelReadComplete()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -62,6 +72,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         case (_, .closing):
             return
         case (.head(let head), .awaitingHead):
+            headInProgress = false
             disarm()
             receiveHead(head, context: context)
         case (.body(var chunk), .readingBody(var request)):
@@ -120,7 +131,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             answerOFREP(request, context: context)
             return
         }
-        let prepared = request.prepare(mintID: RandomID.make)
+        let prepared = request.prepare(mintID: { self.ids.make() })
         Forwarder.forward(prepared.plan, active: request.active, recorder: runtime.recorder, on: context.eventLoop)
             .assumeIsolated()
             .whenSuccess { result in
@@ -197,7 +208,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         if case .forwarding = state { return }
         state = .closing
         disarm()
-        let id = requestID ?? RandomID.make()
+        let id = requestID ?? ids.make()
         let body = ErrorBody.make(message, requestID: id, allocator: context.channel.allocator)
         var headers = HTTPHeaders([("Content-Type", "application/json")])
         headers.add(name: ForwardingHeaders.requestIDHeader, value: id)
@@ -208,7 +219,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// layers know, so the answer goes out as raw bytes below them.
     private func timeOutHead(context: ChannelHandlerContext) {
         state = .closing
-        let id = RandomID.make()
+        let id = ids.make()
         let body = ErrorBody.make("the request head did not arrive in time", requestID: id, allocator: context.channel.allocator)
         var raw = context.channel.allocator.buffer(capacity: 256 + body.readableBytes)
         raw.writeString("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n\(ForwardingHeaders.requestIDHeader): \(id)\r\n")
@@ -254,26 +265,32 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Timers
 
-    private func arm(_ kind: TimerKind, context: ChannelHandlerContext) {
-        disarm()
+    private func arm(_ kind: ConnectionTimer.Kind, context: ChannelHandlerContext) {
         let limits = runtime.snapshot().active.config.limits
         let delay = kind == .headRead ? limits.headerReadTimeout : limits.idleTimeout
-        let task = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(delay.milliseconds)) {
-            self.timer = nil
-            switch kind {
-            case .headRead:
-                self.timeOutHead(context: context)
-            case .idle:
-                self.state = .closing
-                context.close(promise: nil)
-            }
-        }
-        timer = (kind, task)
+        perform(timer.set(kind, at: .now() + .milliseconds(delay.milliseconds)), context: context)
     }
 
     private func disarm() {
-        timer?.task.cancel()
-        timer = nil
+        timer.clear()
+    }
+
+    private func perform(_ action: ConnectionTimer.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .schedule(let time):
+            scheduledTimer?.cancel()
+            scheduledTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: time) {
+                self.scheduledTimer = nil
+                self.perform(self.timer.fired(now: .now()), context: context)
+            }
+        case .expire(.headRead):
+            timeOutHead(context: context)
+        case .expire(.idle):
+            state = .closing
+            context.close(promise: nil)
+        }
     }
 }
 

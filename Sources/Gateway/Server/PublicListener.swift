@@ -26,8 +26,12 @@ enum PublicListener {
                     let sync = channel.pipeline.syncOperations
                     let activity = ByteActivityHandler()
                     try sync.addHandler(activity)
+                    // Response headers are checked where they enter (libcurl's header callback
+                    // rejects control characters and non-token names), so NIO's per-write
+                    // validation would check them twice.
                     try sync.configureHTTPServerPipeline(
                         withErrorHandling: false,
+                        withOutboundHeaderValidation: false,
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits
                     )

@@ -8,15 +8,17 @@ import NIOCore
 /// no event loop ever waits on the network. The multi handle's connection cache keeps up to
 /// `max_connections` connections to the upstream alive and reuses them.
 ///
-/// `@unchecked Sendable` is safe because the mutable state is split in two: `inbox` and
-/// `stopping` are only touched under `lock`; the multi handle, `active` and `idleHandles` are
-/// only touched by the curl thread (`run()` and what it calls).
+/// `@unchecked Sendable` is safe because the mutable state is split in two: `inbox`, `stopping`
+/// and `wakeupPending` are only touched under `lock`; the multi handle, `active` and
+/// `idleHandles` are only touched by the curl thread (`run()` and what it calls).
 final class CurlMultiClient: @unchecked Sendable {
     let upstream: UpstreamConfig
     private let multi: UnsafeMutableRawPointer
     private let lock = NIOLock()
     private var inbox: [CurlTransfer] = []
     private var stopping = false
+    /// A wake-up is on its way to the curl thread; more submissions need not send another.
+    private var wakeupPending = false
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
 
@@ -42,7 +44,10 @@ final class CurlMultiClient: @unchecked Sendable {
         let accepted = lock.withLock {
             if stopping { return false }
             inbox.append(transfer)
-            curl_multi_wakeup(multi)
+            if !wakeupPending {
+                wakeupPending = true
+                curl_multi_wakeup(multi)
+            }
             return true
         }
         if !accepted {
@@ -67,6 +72,7 @@ final class CurlMultiClient: @unchecked Sendable {
         while true {
             let (incoming, stop) = lock.withLock { () -> ([CurlTransfer], Bool) in
                 defer { inbox.removeAll(keepingCapacity: true) }
+                wakeupPending = false
                 return (inbox, stopping)
             }
             if stop {
@@ -88,15 +94,14 @@ final class CurlMultiClient: @unchecked Sendable {
     private func start(_ transfer: CurlTransfer) {
         let easy: UnsafeMutableRawPointer
         if let reused = idleHandles.popLast() {
-            curl_easy_reset(reused)
             easy = reused
-        } else if let fresh = curl_easy_init() {
+        } else if let fresh = curl_easy_init(), CurlTransfer.prepare(fresh, upstream: upstream) {
             easy = fresh
         } else {
             transfer.promise.succeed(.failure(.connectError, detail: "curl_easy_init failed"))
             return
         }
-        guard transfer.configure(easy, upstream: upstream), curl_multi_add_handle(multi, easy) == CURLM_OK else {
+        guard transfer.configure(easy), curl_multi_add_handle(multi, easy) == CURLM_OK else {
             idleHandles.append(easy)
             transfer.promise.succeed(.failure(.badResponse, detail: "libcurl refused the request for \(transfer.request.url)"))
             return
@@ -104,8 +109,11 @@ final class CurlMultiClient: @unchecked Sendable {
         active[easy] = transfer
     }
 
+    /// Completes every finished transfer; the results for one event loop go over in one task,
+    /// so a busy loop is woken once per batch rather than once per response.
     private func collectFinished() {
         var remaining: Int32 = 0
+        var batches: [ObjectIdentifier: (loop: any EventLoop, results: [(EventLoopPromise<UpstreamResult>, UpstreamResult)])] = [:]
         while let message = curl_multi_info_read(multi, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
             let code = message.pointee.data.result
@@ -113,7 +121,18 @@ final class CurlMultiClient: @unchecked Sendable {
             guard let transfer = active.removeValue(forKey: easy) else { continue }
             let result = Self.result(of: transfer, code: code, easy: easy)
             idleHandles.append(easy)
-            transfer.promise.succeed(result)
+            let loop = transfer.promise.futureResult.eventLoop
+            batches[ObjectIdentifier(loop), default: (loop, [])].results.append((transfer.promise, result))
+        }
+        for (_, batch) in batches {
+            let results = batch.results
+            if results.count == 1 {
+                results[0].0.succeed(results[0].1)
+            } else {
+                batch.loop.execute {
+                    for (promise, result) in results { promise.succeed(result) }
+                }
+            }
         }
     }
 

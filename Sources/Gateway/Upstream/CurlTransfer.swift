@@ -2,8 +2,8 @@ import CCurl
 import GatewayCore
 import NIOCore
 
-/// One request in flight on a libcurl easy handle: owns the memory libcurl points into (URL,
-/// header list, body) and collects the response. Lives on its client's curl thread only.
+/// One request in flight on a libcurl easy handle: owns the memory libcurl points into (header
+/// list, body) and collects the response. Lives on its client's curl thread only.
 final class CurlTransfer {
     /// Responses larger than this are refused as bad: the gateway buffers whole responses.
     static let maxResponseBytes = 64 << 20
@@ -15,7 +15,7 @@ final class CurlTransfer {
 
     private(set) var responseHeaders: [(name: String, value: String)] = []
     private(set) var responseBody: ByteBuffer
-    private var contentLengths: Set<String> = []
+    private var contentLengths: [String] = []
     private var sawTransferEncoding = false
     private(set) var malformedHeader = false
     private(set) var tooLarge = false
@@ -23,7 +23,8 @@ final class CurlTransfer {
     init(request: UpstreamRequest, promise: EventLoopPromise<UpstreamResult>) {
         self.request = request
         self.promise = promise
-        self.responseBody = ByteBufferAllocator().buffer(capacity: 0)
+        self.responseBody = ByteBuffer()
+        self.responseHeaders.reserveCapacity(8)
     }
 
     deinit {
@@ -31,13 +32,11 @@ final class CurlTransfer {
         bodyCopy?.deallocate()
     }
 
-    /// Sets every option of this request on `easy`; false if libcurl refused one.
-    func configure(_ easy: UnsafeMutableRawPointer, upstream: UpstreamConfig) -> Bool {
+    /// The options that are the same for every request to `upstream`, set once per easy handle
+    /// (handles are reused without `curl_easy_reset`).
+    static func prepare(_ easy: UnsafeMutableRawPointer, upstream: UpstreamConfig) -> Bool {
         var ok = true
         func check(_ code: CURLcode) { if code != CURLE_OK { ok = false } }
-        let me = Unmanaged.passUnretained(self).toOpaque()
-
-        check(cg_easy_setopt_string(easy, CURLOPT_URL, request.url))
         check(cg_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         check(cg_easy_setopt_long(easy, CURLOPT_PATH_AS_IS, 1))
         check(cg_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1))
@@ -46,57 +45,81 @@ final class CurlTransfer {
         check(cg_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
         check(cg_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
         check(cg_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, curlWriteBody))
-        check(cg_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
         check(cg_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, curlWriteHeader))
-        check(cg_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
+        return ok
+    }
 
+    /// Sets this request's options on a prepared handle, overriding every per-request option a
+    /// previous request may have left; false if libcurl refused one.
+    func configure(_ easy: UnsafeMutableRawPointer) -> Bool {
+        var ok = true
+        func check(_ code: CURLcode) { if code != CURLE_OK { ok = false } }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+
+        check(cg_easy_setopt_string(easy, CURLOPT_URL, request.url))
+        check(cg_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
+        check(cg_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
         for line in request.headerLines {
             headerList = curl_slist_append(headerList, line)
         }
         check(cg_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
 
-        switch request.method {
-        case "HEAD":
-            check(cg_easy_setopt_long(easy, CURLOPT_NOBODY, 1))
-        case _ where request.body != nil:
-            let body = request.body!
+        let method = request.method
+        if let body = request.body, method != "HEAD" {
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body.readableBytes, 1), alignment: 1)
             body.withUnsafeReadableBytes { copy.copyMemory(from: $0) }
             bodyCopy = copy
             check(cg_easy_setopt_long(easy, CURLOPT_POST, 1))
             check(cg_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.readableBytes)))
             check(cg_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, copy.baseAddress))
-            if request.method != "POST" { check(cg_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)) }
-        default:
+        } else {
+            // Clearing POSTFIELDS selects POST again, so it comes first; HTTPGET then clears
+            // POST and NOBODY left by an earlier request on this handle.
+            check(cg_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, nil))
             check(cg_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
-            if request.method != "GET" { check(cg_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)) }
+            if method == "HEAD" { check(cg_easy_setopt_long(easy, CURLOPT_NOBODY, 1)) }
         }
+        let custom = method == "GET" || method == "HEAD" || (method == "POST" && request.body != nil)
+        check(cg_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, custom ? nil : method))
         return ok
     }
 
-    fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
-        var end = line.count
-        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self)
-        if text.hasPrefix("HTTP/") {
+    fileprivate func receiveHeaderLine(_ raw: UnsafeRawBufferPointer) {
+        var end = raw.count
+        while end > 0, raw[end - 1] == UInt8(ascii: "\n") || raw[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = UnsafeRawBufferPointer(rebasing: raw[0..<end])
+        if line.count >= 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T"), line[2] == UInt8(ascii: "T"),
+           line[3] == UInt8(ascii: "P"), line[4] == UInt8(ascii: "/") {
             // A new status line: an interim 1xx answer came before, or this is the first.
             responseHeaders.removeAll(keepingCapacity: true)
             contentLengths.removeAll()
             sawTransferEncoding = false
             return
         }
-        if text.isEmpty { return }
-        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex,
-              text.first != " ", text.first != "\t", !text[..<colon].contains(where: { $0 == " " || $0 == "\t" })
+        if line.isEmpty { return }
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+              line[0..<colon].allSatisfy(HeaderBytes.isTokenByte)
         else {
             malformedHeader = true
             return
         }
-        let name = String(text[..<colon])
-        let value = String(text[text.index(after: colon)...].trimmingSpaces)
-        if name.lowercased() == "content-length" { contentLengths.insert(value) }
-        if name.lowercased() == "transfer-encoding" { sawTransferEncoding = true }
-        responseHeaders.append((name, value))
+        var valueStart = colon + 1
+        var valueEnd = line.count
+        while valueStart < valueEnd, line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t") { valueStart += 1 }
+        while valueEnd > valueStart, line[valueEnd - 1] == UInt8(ascii: " ") || line[valueEnd - 1] == UInt8(ascii: "\t") { valueEnd -= 1 }
+        let valueBytes = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
+        guard valueBytes.allSatisfy(HeaderBytes.isValueByte) else {
+            malformedHeader = true
+            return
+        }
+        let nameBytes = UnsafeRawBufferPointer(rebasing: line[0..<colon])
+        let value = String(decoding: valueBytes, as: UTF8.self)
+        if ASCIICase.equals(nameBytes, lowercased: "content-length") {
+            if !contentLengths.contains(value) { contentLengths.append(value) }
+        } else if ASCIICase.equals(nameBytes, lowercased: "transfer-encoding") {
+            sawTransferEncoding = true
+        }
+        responseHeaders.append((String(decoding: nameBytes, as: UTF8.self), value))
     }
 
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -112,6 +135,27 @@ final class CurlTransfer {
     /// Transfer-Encoding (RFC 9112 §6.3: request smuggling material).
     var hasAmbiguousFraming: Bool {
         contentLengths.count > 1 || (!contentLengths.isEmpty && sawTransferEncoding)
+    }
+}
+
+/// RFC 9110 field syntax, byte by byte: what may be passed on to a client unchanged.
+enum HeaderBytes {
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            true
+        default:
+            false
+        }
+    }
+
+    /// Visible characters, spaces, tabs and obs-text; no control characters.
+    static func isValueByte(_ byte: UInt8) -> Bool {
+        byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
     }
 }
 

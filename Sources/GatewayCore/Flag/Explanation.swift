@@ -30,7 +30,7 @@ public struct HeaderListAttributes: RequestAttributes {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        headers.first { ASCIICase.equals($0.0, name) }?.1
     }
 
     public func cookie(_ name: String) -> Substring? {

@@ -6,6 +6,18 @@ public enum HeaderRules {
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
     ]
 
+    /// Whether a header is hop-by-hop by its own name (not counting those `Connection` names).
+    public static func isHopByHop(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 2: ASCIICase.equals(name, "te")
+        case 7: ASCIICase.equals(name, "trailer") || ASCIICase.equals(name, "upgrade")
+        case 10: ASCIICase.equals(name, "connection") || ASCIICase.equals(name, "keep-alive")
+        case 16: ASCIICase.equals(name, "proxy-connection")
+        case 17: ASCIICase.equals(name, "transfer-encoding")
+        default: false
+        }
+    }
+
     /// The lower-cased header names listed in `Connection` header values.
     public static func connectionNominated<S: Sequence>(_ connectionValues: S) -> Set<String> where S.Element == String {
         var names = Set<String>()

@@ -1,0 +1,25 @@
+/// Case-insensitive comparison of ASCII header names without lower-casing (and so without
+/// allocating) on the request path.
+public enum ASCIICase {
+    @inlinable
+    public static func equals(_ lhs: some StringProtocol, _ rhs: some StringProtocol) -> Bool {
+        let a = lhs.utf8
+        let b = rhs.utf8
+        guard a.count == b.count else { return false }
+        return zip(a, b).allSatisfy { lower($0) == lower($1) }
+    }
+
+    /// Whether `bytes` equal `name`, which must be lower-case ASCII.
+    @inlinable
+    public static func equals(_ bytes: UnsafeRawBufferPointer, lowercased name: StaticString) -> Bool {
+        guard bytes.count == name.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        for index in 0..<bytes.count where lower(bytes[index]) != expected[index] { return false }
+        return true
+    }
+
+    @inlinable
+    static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+}
