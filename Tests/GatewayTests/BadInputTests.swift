@@ -129,6 +129,22 @@ struct BadInputTests {
         }
     }
 
+    @Test func pipelinedBodiesAndALateMalformedRequestAreHandledInOrder() async throws {
+        try await Harness.with { h async throws in
+            h.old.set(.echo)
+            let answer = try await RawClient.exchange(
+                port: h.port,
+                "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nfirstPOST /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nsecond\r\n0\r\n\r\nGET /c HTTP/1.1\r\nHost: a\r\n\r\nBROKEN\r\n\r\n"
+            )
+            #expect(RawClient.statuses(answer) == [200, 200, 200, 400])
+            #expect(h.old.requests.map(\.uri) == ["/a", "/b", "/c"])
+            #expect(h.old.requests.map { String(decoding: $0.body, as: UTF8.self) } == ["first", "second", ""])
+            let first = try #require(answer.range(of: "first"))
+            let second = try #require(answer.range(of: "second"))
+            #expect(first.lowerBound < second.lowerBound, "answers in request order")
+        }
+    }
+
     @Test func connectionsOverTheCapAreRefusedWithoutHurtingOpenOnes() async throws {
         try await Harness.with(configure: { $0.limits.maxConnections = 2 }) { h async throws in
             try await TestClient.withConnection(port: h.port) { first in

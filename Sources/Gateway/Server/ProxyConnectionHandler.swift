@@ -6,9 +6,21 @@ import NIOHTTP1
 /// One client connection of the public listener: reads a request (head checks of §9, body
 /// buffered up to the limit), decides, forwards, answers, and enforces the head-read and idle
 /// timeouts. Runs on its channel's event loop only; upstream I/O happens on curl threads.
-final class ProxyConnectionHandler: ChannelInboundHandler {
+///
+/// It handles HTTP/1.1 pipelining itself: parts that arrive while a response is owed wait in a
+/// queue and are replayed after it, so the socket keeps reading (NIO's pipelining helper stops
+/// and restarts reading around every request, two `epoll_ctl` calls each time). Reading pauses
+/// only when the queue grows past a bound.
+final class ProxyConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
+
+    /// What arrived while a response was owed.
+    private enum Queued {
+        case part(HTTPServerRequestPart)
+        case error(HTTPParserError)
+    }
 
     private enum State {
         /// Between requests. The timer is the head-read timeout once bytes arrived, else idle.
@@ -30,6 +42,12 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// Bytes of a head arrived and the head is not complete yet.
     private var headInProgress = false
     private var ids = RandomID()
+    private var queued = CircularBuffer<Queued>()
+    private var queuedBytes = 0
+    /// A `read` was held back because the queue is full.
+    private var readHeld = false
+    /// A graceful shutdown asked this connection to close after the response it owes.
+    private var quiescing = false
 
     init(runtime: GatewayRuntime, activity: ByteActivityHandler, logger: Logger) {
         self.runtime = runtime
@@ -55,7 +73,28 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             if case .awaitingHead = state { headInProgress = true }
             return
         }
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            if case .awaitingHead = state, !headInProgress, queued.isEmpty {
+                state = .closing
+                context.close(promise: nil)
+            }
+            return
+        }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if queuedBytes > Self.queueLimit(runtime) {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Pipelined input buffered beyond this stops reading until the queue drains.
+    private static func queueLimit(_ runtime: GatewayRuntime) -> Int {
+        runtime.snapshot().active.config.limits.maxRequestBody + 64 << 10
     }
 
     /// A head still incomplete after a read starts the head-read deadline; a head that arrives
@@ -68,7 +107,16 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
+        let part = unwrapInboundIn(data)
+        if case .forwarding = state {
+            enqueue(.part(part))
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (part, state) {
         case (_, .closing):
             return
         case (.head(let head), .awaitingHead):
@@ -98,6 +146,14 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             return
         }
         logger.info("malformed request", metadata: ["error": "\(parserError)"])
+        if case .forwarding = state {
+            enqueue(.error(parserError))
+            return
+        }
+        handle(parserError, context: context)
+    }
+
+    private func handle(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
         switch state {
         case .awaitingHead, .readingBody:
             let recent = activity.recentReads.map { String(buffer: $0) }.joined()
@@ -106,6 +162,36 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         case .forwarding, .closing:
             state = .closing
             context.close(promise: nil)
+        }
+    }
+
+    // MARK: - Pipelining
+
+    private func enqueue(_ item: Queued) {
+        if case .part(.body(let chunk)) = item { queuedBytes += chunk.readableBytes } else { queuedBytes += 256 }
+        queued.append(item)
+    }
+
+    /// Replays queued input after a response, until a request is in flight again.
+    private func drainQueue(context: ChannelHandlerContext) {
+        while let item = queued.first {
+            switch state {
+            case .forwarding, .closing: return
+            case .awaitingHead, .readingBody: break
+            }
+            queued.removeFirst()
+            switch item {
+            case .part(let part):
+                if case .body(let chunk) = part { queuedBytes -= chunk.readableBytes } else { queuedBytes -= 256 }
+                handle(part, context: context)
+            case .error(let error):
+                queuedBytes -= 256
+                handle(error, context: context)
+            }
+        }
+        if readHeld, queuedBytes <= Self.queueLimit(runtime) {
+            readHeld = false
+            context.read()
         }
     }
 
@@ -229,9 +315,10 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     private func write(
-        status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, version: HTTPVersion, keepAlive: Bool,
+        status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, version: HTTPVersion, keepAlive requested: Bool,
         isHead: Bool, context: ChannelHandlerContext
     ) {
+        let keepAlive = requested && !quiescing
         var headers = headers
         let bodyless = isHead || status.code == 204 || status.code == 304 || status.code < 200
         if !bodyless { headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes)) }
@@ -241,8 +328,6 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
         let head = HTTPResponseHead(version: version.major == 1 && version.minor == 0 ? .http1_0 : .http1_1, status: status, headers: headers)
-        // The state changes before `.end` is written: writing it releases the next pipelined
-        // request, which arrives during the write and must find the handler ready for it.
         let closeAfter: Bool
         if keepAlive, case .forwarding = state {
             closeAfter = false
@@ -260,6 +345,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if closeAfter {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else if !queued.isEmpty {
+            drainQueue(context: context)
         }
     }
 

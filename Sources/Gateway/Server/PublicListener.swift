@@ -30,6 +30,7 @@ enum PublicListener {
                     // rejects control characters and non-token names), so NIO's per-write
                     // validation would check them twice.
                     try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false,
                         withErrorHandling: false,
                         withOutboundHeaderValidation: false,
                         withEncoderConfiguration: .init(),
