@@ -35,6 +35,7 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        .systemLibrary(name: "CLinuxEvents"),
         .target(
             name: "GatewayCore",
             dependencies: ["CYAML"],
@@ -45,6 +46,7 @@ let package = Package(
             dependencies: [
                 "GatewayCore",
                 "CCurl",
+                "CLinuxEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -50,4 +50,19 @@ static inline CURLMcode cg_multi_setopt_long(CURLM *handle, CURLMoption option, 
     return curl_multi_setopt(handle, option, value);
 }
 
+static inline CURLMcode cg_multi_setopt_pointer(CURLM *handle, CURLMoption option, void *value) {
+    return curl_multi_setopt(handle, option, value);
+}
+
+typedef int (*cg_curl_socket_callback)(CURL *easy, curl_socket_t socket, int what, void *userp, void *socketp);
+typedef int (*cg_curl_timer_callback)(CURLM *multi, long timeout_ms, void *userp);
+
+static inline CURLMcode cg_multi_setopt_socket_function(CURLM *handle, cg_curl_socket_callback value) {
+    return curl_multi_setopt(handle, CURLMOPT_SOCKETFUNCTION, value);
+}
+
+static inline CURLMcode cg_multi_setopt_timer_function(CURLM *handle, cg_curl_timer_callback value) {
+    return curl_multi_setopt(handle, CURLMOPT_TIMERFUNCTION, value);
+}
+
 #endif

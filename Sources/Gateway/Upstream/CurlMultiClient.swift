@@ -9,8 +9,9 @@ import NIOCore
 /// `max_connections` connections to the upstream alive and reuses them.
 ///
 /// `@unchecked Sendable` is safe because the mutable state is split in two: `inbox`, `stopping`
-/// and `wakeupPending` are only touched under `lock`; the multi handle, `active` and
-/// `idleHandles` are only touched by the curl thread (`run()` and what it calls).
+/// and `wakeupPending` are only touched under `lock`; the multi handle, the socket driver,
+/// `active` and `idleHandles` are only touched by the curl thread (`run()` and what it calls),
+/// except `driver.wake()`, which is called under `lock` and only before `stopping` is set.
 final class CurlMultiClient: @unchecked Sendable {
     let upstream: UpstreamConfig
     private let multi: UnsafeMutableRawPointer
@@ -21,12 +22,14 @@ final class CurlMultiClient: @unchecked Sendable {
     private var wakeupPending = false
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
+    private let driver: CurlSocketDriver
 
     init(upstream: UpstreamConfig, name: String) {
         CurlGlobal.ensureInitialised()
         self.upstream = upstream
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed") }
         self.multi = multi
+        driver = CurlSocketDriver(multi: multi)
         _ = cg_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, upstream.maxConnections)
         _ = cg_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, upstream.maxConnections)
         _ = cg_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, upstream.maxConnections)
@@ -39,14 +42,14 @@ final class CurlMultiClient: @unchecked Sendable {
     func execute(_ request: UpstreamRequest, on eventLoop: any EventLoop) -> EventLoopFuture<UpstreamResult> {
         let promise = eventLoop.makePromise(of: UpstreamResult.self)
         let transfer = CurlTransfer(request: request, promise: promise)
-        // Waking the curl thread under the lock: the thread frees the multi handle only after it
-        // has seen `stopping`, which is set under the same lock.
+        // Waking the curl thread under the lock: the thread closes the driver only after it has
+        // seen `stopping`, which is set under the same lock.
         let accepted = lock.withLock {
             if stopping { return false }
             inbox.append(transfer)
             if !wakeupPending {
                 wakeupPending = true
-                curl_multi_wakeup(multi)
+                driver.wake()
             }
             return true
         }
@@ -62,7 +65,7 @@ final class CurlMultiClient: @unchecked Sendable {
         lock.withLock {
             guard !stopping else { return }
             stopping = true
-            curl_multi_wakeup(multi)
+            driver.wake()
         }
     }
 
@@ -81,14 +84,13 @@ final class CurlMultiClient: @unchecked Sendable {
                 break
             }
             for transfer in incoming { start(transfer) }
-            var running: Int32 = 0
-            curl_multi_perform(multi, &running)
+            driver.waitAndAct(multi: multi, maxWait: .seconds(1))
             collectFinished()
-            curl_multi_poll(multi, nil, 0, 1000, nil)
         }
         for easy in idleHandles { curl_easy_cleanup(easy) }
         idleHandles.removeAll()
         curl_multi_cleanup(multi)
+        driver.close()
     }
 
     private func start(_ transfer: CurlTransfer) {
