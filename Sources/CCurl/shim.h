@@ -34,6 +34,12 @@ static inline CURLcode cg_easy_setopt_data_callback(CURL *handle, CURLoption opt
     return curl_easy_setopt(handle, option, value);
 }
 
+typedef int (*cg_curl_closesocket_callback)(void *clientp, curl_socket_t socket);
+
+static inline CURLcode cg_easy_setopt_closesocket_function(CURL *handle, cg_curl_closesocket_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, value);
+}
+
 static inline CURLcode cg_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

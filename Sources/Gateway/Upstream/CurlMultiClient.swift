@@ -97,7 +97,7 @@ final class CurlMultiClient: @unchecked Sendable {
         let easy: UnsafeMutableRawPointer
         if let reused = idleHandles.popLast() {
             easy = reused
-        } else if let fresh = curl_easy_init(), CurlTransfer.prepare(fresh, upstream: upstream) {
+        } else if let fresh = curl_easy_init(), CurlTransfer.prepare(fresh, upstream: upstream), driver.adopt(fresh) {
             easy = fresh
         } else {
             transfer.promise.succeed(.failure(.connectError, detail: "curl_easy_init failed"))

@@ -8,12 +8,19 @@ import NIOCore
 /// which socket is ready. Unlike `curl_multi_perform` + `curl_multi_poll`, the cost of a wake
 /// does not grow with the number of kept-alive connections.
 ///
+/// A kept-alive connection is un-watched after every response and watched again on reuse;
+/// the epoll registration is kept across that gap (an event on an un-watched socket removes
+/// it), so reuse costs no `epoll_ctl`. That is safe because libcurl closes sockets through
+/// `close(socket:)` here, which forgets them before the number can be reused.
+///
 /// Used by its client's curl thread only, except `wake()`, which any thread may call while the
 /// driver is open (an eventfd write).
 final class CurlSocketDriver {
     private let epoll: Int32
     private let wakeFD: Int32
-    private var registered = Set<Int32>()
+    /// Sockets in the epoll set, with the interest registered there and whether libcurl still
+    /// wants them watched.
+    private var registered: [Int32: (events: UInt32, wanted: Bool)] = [:]
     private var timerDeadline: NIODeadline?
     private var events = [epoll_event](repeating: epoll_event(), count: 128)
 
@@ -54,6 +61,12 @@ final class CurlSocketDriver {
                 eventfd_read(wakeFD, &value)
                 continue
             }
+            if registered[fd]?.wanted != true {
+                // An idle cached connection became readable (closed by the peer, usually).
+                registered[fd] = nil
+                epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
+                continue
+            }
             var flags: Int32 = 0
             if event.events & EPOLLIN.rawValue != 0 { flags |= CURL_CSELECT_IN }
             if event.events & EPOLLOUT.rawValue != 0 { flags |= CURL_CSELECT_OUT }
@@ -74,17 +87,36 @@ final class CurlSocketDriver {
 
     fileprivate func watch(_ fd: Int32, what: Int32) {
         if what == CURL_POLL_REMOVE {
-            if registered.remove(fd) != nil { epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil) }
+            registered[fd]?.wanted = false
+            return
+        }
+        let events = (what & CURL_POLL_IN != 0 ? EPOLLIN.rawValue : 0) | (what & CURL_POLL_OUT != 0 ? EPOLLOUT.rawValue : 0)
+        if let current = registered[fd], current.events == events {
+            registered[fd] = (events, true)
             return
         }
         var event = epoll_event()
-        event.events = (what & CURL_POLL_IN != 0 ? EPOLLIN.rawValue : 0) | (what & CURL_POLL_OUT != 0 ? EPOLLOUT.rawValue : 0)
+        event.events = events
         event.data.fd = fd
-        if registered.insert(fd).inserted {
+        if registered[fd] == nil {
+            if epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) != 0 { epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) }
+        } else if epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) != 0 {
             epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
-        } else {
-            epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event)
         }
+        registered[fd] = (events, true)
+    }
+
+    /// libcurl closes a connection's socket: forget it first, so a new socket that gets the same
+    /// number is registered afresh.
+    fileprivate func close(socket fd: Int32) -> Int32 {
+        if registered.removeValue(forKey: fd) != nil { epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil) }
+        return Glibc.close(fd)
+    }
+
+    /// Makes libcurl close this handle's sockets through the driver.
+    func adopt(_ easy: UnsafeMutableRawPointer) -> Bool {
+        cg_easy_setopt_closesocket_function(easy, curlCloseSocketCallback) == CURLE_OK
+            && cg_easy_setopt_pointer(easy, CURLOPT_CLOSESOCKETDATA, Unmanaged.passUnretained(self).toOpaque()) == CURLE_OK
     }
 
     func close() {
@@ -99,6 +131,11 @@ private func curlSocketCallback(
     guard let user else { return -1 }
     Unmanaged<CurlSocketDriver>.fromOpaque(user).takeUnretainedValue().watch(socket, what: what)
     return 0
+}
+
+private func curlCloseSocketCallback(_ user: UnsafeMutableRawPointer?, _ socket: curl_socket_t) -> Int32 {
+    guard let user else { return Glibc.close(socket) }
+    return Unmanaged<CurlSocketDriver>.fromOpaque(user).takeUnretainedValue().close(socket: socket)
 }
 
 private func curlTimerCallback(_ multi: UnsafeMutableRawPointer?, _ milliseconds: Int, _ user: UnsafeMutableRawPointer?) -> Int32 {
