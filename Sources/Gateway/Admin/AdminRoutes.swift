@@ -40,11 +40,11 @@ enum AdminRoutes {
             if let refusal = AdminAuthorization.refusal(headers: headers, peerIP: peerIP, runtime: runtime) { return refusal }
             return await operate(String(path.dropFirst("/admin/".count)), runtime: runtime)
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/status"), (_, "/admin/kill"), (_, "/admin/resume"), (_, "/admin/reload"):
-            var answer = Answer.json(.methodNotAllowed, OFREPEvaluator.encode(["error": "method not allowed"]))
+            var answer = Answer.json(.methodNotAllowed, AdminJSON.encode(["error": "method not allowed"]))
             answer.headers.add(name: "Allow", value: path.hasPrefix("/admin/") ? "POST" : "GET")
             return answer
         default:
-            return .json(.notFound, OFREPEvaluator.encode(["error": "not found"]))
+            return .json(.notFound, AdminJSON.encode(["error": "not found"]))
         }
     }
 
@@ -62,12 +62,12 @@ enum AdminRoutes {
                 case .applied, .unchanged:
                     return .json(.ok, runtime.statusReport().encoded())
                 case .rejected(let errors):
-                    return .json(.unprocessableEntity, OFREPEvaluator.encode(["error": "config rejected", "errors": errors]))
+                    return .json(.unprocessableEntity, AdminJSON.encode(["error": "config rejected", "errors": errors]))
                 }
             }
         } catch {
             runtime.logger.error("admin operation failed", metadata: ["operation": "\(operation)", "error": "\(error)"])
-            return .json(.internalServerError, OFREPEvaluator.encode(["error": "\(operation) applied in memory, but the state file could not be written: \(error)"]))
+            return .json(.internalServerError, AdminJSON.encode(["error": "\(operation) applied in memory, but the state file could not be written: \(error)"]))
         }
     }
 
@@ -76,7 +76,7 @@ enum AdminRoutes {
     static func ofrep(path: Substring, headers: HTTPHeaders, body: [UInt8], snapshot: GatewayRuntime.Snapshot) -> Answer {
         if path == OFREPEvaluator.bulkPath {
             let result = OFREPEvaluator.evaluateAll(body: body, snapshot: snapshot)
-            let encoded = OFREPEvaluator.encode(result.json)
+            let encoded = AdminJSON.encode(result.json)
             guard result.status == 200 else { return .json(HTTPResponseStatus(statusCode: result.status), encoded) }
             let etag = "\"\(SHA256.hex(encoded).prefix(32))\""
             if headers[canonicalForm: "if-none-match"].contains(where: { $0 == etag || $0 == "*" }) {
@@ -88,7 +88,7 @@ enum AdminRoutes {
         }
         let key = String(path.dropFirst(OFREPEvaluator.singlePrefix.count)).removingPercentEncodingIfPossible
         let result = OFREPEvaluator.evaluate(key: key, body: body, snapshot: snapshot)
-        return .json(HTTPResponseStatus(statusCode: result.status), OFREPEvaluator.encode(result.json))
+        return .json(HTTPResponseStatus(statusCode: result.status), AdminJSON.encode(result.json))
     }
 }
 
@@ -101,14 +101,14 @@ enum AdminAuthorization {
             guard let presented = headers.first(name: "authorization"), presented.hasPrefix("Bearer "),
                   ConstantTime.equals(String(presented.dropFirst("Bearer ".count)), token)
             else {
-                var answer = AdminRoutes.Answer.json(.unauthorized, OFREPEvaluator.encode(["error": "a valid bearer token is required"]))
+                var answer = AdminRoutes.Answer.json(.unauthorized, AdminJSON.encode(["error": "a valid bearer token is required"]))
                 answer.headers.add(name: "WWW-Authenticate", value: "Bearer")
                 return answer
             }
             return nil
         }
         guard let peerIP, isLoopback(peerIP) else {
-            return .json(.forbidden, OFREPEvaluator.encode(["error": "admin changes are accepted from loopback peers only unless \(tokenEnv) is set"]))
+            return .json(.forbidden, AdminJSON.encode(["error": "admin changes are accepted from loopback peers only unless \(tokenEnv) is set"]))
         }
         return nil
     }

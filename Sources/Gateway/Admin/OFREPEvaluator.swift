@@ -83,6 +83,10 @@ enum OFREPEvaluator {
         return .success(context)
     }
 
+}
+
+/// JSON bodies of the admin listener's answers.
+enum AdminJSON {
     static func encode(_ json: [String: Any]) -> [UInt8] {
         let data = (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Array(data)

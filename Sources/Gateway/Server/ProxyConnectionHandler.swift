@@ -16,11 +16,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// What arrived while a response was owed.
-    private enum Queued {
-        case part(HTTPServerRequestPart)
-        case error(HTTPParserError)
-    }
 
     private enum State {
         /// Between requests. The timer is the head-read timeout once bytes arrived, else idle.
@@ -42,8 +37,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     /// Bytes of a head arrived and the head is not complete yet.
     private var headInProgress = false
     private var ids = RandomID()
-    private var queued = CircularBuffer<Queued>()
-    private var queuedBytes = 0
+    private var queued = PipelineQueue()
     /// A `read` was held back because the queue is full.
     private var readHeld = false
     /// A graceful shutdown asked this connection to close after the response it owes.
@@ -85,7 +79,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if queuedBytes > Self.queueLimit(runtime) {
+        if queued.bytes > Self.queueLimit(runtime) {
             readHeld = true
         } else {
             context.read()
@@ -109,7 +103,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         if case .forwarding = state {
-            enqueue(.part(part))
+            queued.append(.part(part))
             return
         }
         handle(part, context: context)
@@ -147,7 +141,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         }
         logger.info("malformed request", metadata: ["error": "\(parserError)"])
         if case .forwarding = state {
-            enqueue(.error(parserError))
+            queued.append(.error(parserError))
             return
         }
         handle(parserError, context: context)
@@ -167,29 +161,20 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     // MARK: - Pipelining
 
-    private func enqueue(_ item: Queued) {
-        if case .part(.body(let chunk)) = item { queuedBytes += chunk.readableBytes } else { queuedBytes += 256 }
-        queued.append(item)
-    }
-
     /// Replays queued input after a response, until a request is in flight again.
     private func drainQueue(context: ChannelHandlerContext) {
-        while let item = queued.first {
+        while !queued.isEmpty {
             switch state {
             case .forwarding, .closing: return
             case .awaitingHead, .readingBody: break
             }
-            queued.removeFirst()
-            switch item {
-            case .part(let part):
-                if case .body(let chunk) = part { queuedBytes -= chunk.readableBytes } else { queuedBytes -= 256 }
-                handle(part, context: context)
-            case .error(let error):
-                queuedBytes -= 256
-                handle(error, context: context)
+            switch queued.popFirst() {
+            case .part(let part): handle(part, context: context)
+            case .error(let error): handle(error, context: context)
+            case nil: break
             }
         }
-        if readHeld, queuedBytes <= Self.queueLimit(runtime) {
+        if readHeld, queued.bytes <= Self.queueLimit(runtime) {
             readHeld = false
             context.read()
         }
@@ -240,43 +225,13 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             body = ErrorBody.make(FailureResponse.message(for: outcome, variant: result.servedBy), requestID: prepared.plan.requestID, allocator: context.channel.allocator)
             logger.warning("upstream failed", metadata: ["upstream": "\(result.servedBy)", "detail": "\(detail)", "request_id": "\(prepared.plan.requestID)"])
         }
-        record(request: request, prepared: prepared, result: result, status: Int(status.code))
+        runtime.record(request: request, prepared: prepared, result: result, status: Int(status.code))
         guard context.channel.isActive else { return }
         headers.add(name: ForwardingHeaders.variantHeader, value: result.servedBy.rawValue)
         headers.add(name: ForwardingHeaders.requestIDHeader, value: prepared.plan.requestID)
         if let cookie = prepared.setCookie { headers.add(name: "Set-Cookie", value: cookie) }
         write(status: status, headers: headers, body: body, version: request.head.version, keepAlive: request.head.isKeepAlive,
               isHead: request.head.method == .HEAD, context: context)
-    }
-
-    /// Metrics and the access-log line of one answered request.
-    private func record(request: ClientRequest, prepared: ClientRequest.Prepared, result: ForwardingResult, status: Int) {
-        let total = (NIODeadline.now() - request.receivedAt).nanoseconds
-        let metrics = runtime.recorder.metrics
-        metrics.request(variant: result.servedBy, outcome: result.outcome, code: status, nanoseconds: total)
-        let fallbackLabel = result.refusedUnsafe ? "unsafe_method" : result.fallbackCause?.rawValue
-        if let fallbackLabel { metrics.fallback(cause: fallbackLabel) }
-        if let conversion = request.active.config.guardrails?.conversion {
-            let method = prepared.plan.method
-            if conversion.start.matches(target: request.head.uri, method: method) {
-                runtime.recorder.conversion(result.servedBy, stage: .start)
-            }
-            if (200...299).contains(status), conversion.done.matches(target: request.head.uri, method: method) {
-                runtime.recorder.conversion(result.servedBy, stage: .done)
-            }
-        }
-        guard request.active.config.accessLog, let accessLog = runtime.accessLog else { return }
-        accessLog.write(AccessLog.Entry(
-            requestID: prepared.plan.requestID,
-            method: prepared.plan.method,
-            path: String(PathPrefix.path(of: request.head.uri)),
-            status: status,
-            variant: result.servedBy,
-            reason: prepared.decision?.reason.rawValue ?? "no_route",
-            fallbackCause: fallbackLabel,
-            upstreamMs: Double(result.upstreamNanoseconds) / 1_000_000,
-            totalMs: Double(total) / 1_000_000
-        ))
     }
 
     /// `flag.public_ofrep`: the browser asks for its variant on the public listener (read-only).
@@ -378,33 +333,5 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             state = .closing
             context.close(promise: nil)
         }
-    }
-}
-
-/// The small JSON body of every answer the gateway makes itself.
-enum ErrorBody {
-    static func make(_ message: String, requestID: String, allocator: ByteBufferAllocator) -> ByteBuffer {
-        allocator.buffer(string: "{\"error\": \(JSONString.quote(message)), \"request_id\": \(JSONString.quote(requestID))}\n")
-    }
-}
-
-/// Minimal JSON string quoting for the gateway's own bodies.
-enum JSONString {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
