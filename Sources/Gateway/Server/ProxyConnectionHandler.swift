@@ -38,6 +38,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private var headInProgress = false
     private var ids = RandomID()
     private var queued = PipelineQueue()
+    /// The limits of the config the latest request started with (no lock taken per read).
+    private var limits: Limits
     /// A `read` was held back because the queue is full.
     private var readHeld = false
     /// A graceful shutdown asked this connection to close after the response it owes.
@@ -47,6 +49,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         self.runtime = runtime
         self.activity = activity
         self.logger = logger
+        self.limits = runtime.snapshot().active.config.limits
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -79,7 +82,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if queued.bytes > Self.queueLimit(runtime) {
+        if !queued.isEmpty && queued.bytes > queueLimit {
             readHeld = true
         } else {
             context.read()
@@ -87,9 +90,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Pipelined input buffered beyond this stops reading until the queue drains.
-    private static func queueLimit(_ runtime: GatewayRuntime) -> Int {
-        runtime.snapshot().active.config.limits.maxRequestBody + 64 << 10
-    }
+    private var queueLimit: Int { limits.maxRequestBody + 64 << 10 }
 
     /// A head still incomplete after a read starts the head-read deadline; a head that arrives
     /// whole (the usual case) costs no timer work.
@@ -118,7 +119,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             disarm()
             receiveHead(head, context: context)
         case (.body(var chunk), .readingBody(var request)):
-            let limit = request.active.config.limits.maxRequestBody
+            let limit = limits.maxRequestBody
             if request.bodyLength + chunk.readableBytes > limit {
                 respondWithError(.payloadTooLarge, "the request body is larger than \(limit) bytes", requestID: nil, context: context)
                 return
@@ -174,7 +175,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             case nil: break
             }
         }
-        if readHeld, queued.bytes <= Self.queueLimit(runtime) {
+        if readHeld, queued.bytes <= queueLimit {
             readHeld = false
             context.read()
         }
@@ -184,7 +185,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let snapshot = runtime.snapshot()
-        switch HeadValidator.check(head, limits: snapshot.active.config.limits) {
+        limits = snapshot.active.config.limits
+        switch HeadValidator.check(head, limits: limits) {
         case .reject(let status, let message):
             respondWithError(status, message, requestID: nil, context: context)
         case .accept(_, let expectContinue):
@@ -308,7 +310,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     // MARK: - Timers
 
     private func arm(_ kind: ConnectionTimer.Kind, context: ChannelHandlerContext) {
-        let limits = runtime.snapshot().active.config.limits
         let delay = kind == .headRead ? limits.headerReadTimeout : limits.idleTimeout
         perform(timer.set(kind, at: .now() + .milliseconds(delay.milliseconds)), context: context)
     }
