@@ -204,16 +204,15 @@ final class GatewayRuntime: Sendable {
     func superviseRamp(now: Date = Date()) {
         let windows = recorder.summaries()
         let pair = WindowPair(old: windows[.old]!, new: windows[.new]!)
-        let (decision, before, config) = box.withLockedValue { state -> (RampController.Decision, RampView, GatewayConfig) in
+        // Evaluated and applied under one lock, so a reload cannot slip in between.
+        let (decision, before, config, persisted, persistNeeded) = box.withLockedValue { state in
             let config = state.snapshot.active.config
             let decision = RampController.evaluate(RampController.Input(
                 schedule: config.schedule, guardrails: config.guardrails, configuredPercent: config.flag.percent,
                 progress: state.persisted.schedule, latched: state.persisted.latched, windows: pair, now: now
             ))
-            return (decision, state.ramp, config)
-        }
-        var persistNeeded = false
-        let persisted = box.withLockedValue { state -> PersistedState in
+            let before = state.ramp
+            var persistNeeded = false
             if let reason = decision.latchReason, !state.persisted.latched {
                 state.persisted.latched = true
                 state.persisted.latchReason = reason
@@ -226,7 +225,7 @@ final class GatewayRuntime: Sendable {
             }
             state.ramp = RampView(verdict: decision.verdict, nextStepAt: decision.nextStepAt, effectivePercent: decision.effectivePercent)
             state.snapshot = Self.snapshot(active: state.snapshot.active, persisted: state.persisted, percent: decision.effectivePercent)
-            return state.persisted
+            return (decision, before, config, state.persisted, persistNeeded)
         }
         if let reason = decision.latchReason {
             logger.critical("guardrail breach: rolled back, every request goes to old until POST /admin/resume", metadata: ["reason": "\(reason)"])
