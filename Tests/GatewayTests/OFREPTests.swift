@@ -32,7 +32,7 @@ struct OFREPTests {
                 #expect(answer["key"] as? String == "new-checkout")
                 #expect(answer["variant"] as? String == explanation.variant.rawValue)
                 #expect(answer["value"] as? Bool == (explanation.variant == .new))
-                #expect(answer["reason"] as? String == explanation.decision?.reason.ofrepReason)
+                #expect(answer["reason"] as? String == explanation.decision?.reason.ofrepReason, "40% is a split, never STATIC")
 
                 let (bulk, bulkAnswer) = try await post(h.adminPort, "/ofrep/v1/evaluate/flags", context)
                 #expect(bulk.status == 200)
@@ -41,6 +41,16 @@ struct OFREPTests {
 
                 let proxied = try await h.get("/checkout", headers: [("X-User-Id", user), ("X-Cohort", cohort)])
                 #expect(proxied.header("X-Checkout-Variant") == explanation.variant.rawValue)
+            }
+        }
+    }
+
+    @Test func aRolloutAtZeroOrHundredPercentIsStatic() async throws {
+        for percent in [0, 100] {
+            try await Harness.with(configure: { $0.flag.percent = percent }) { h async throws in
+                let (_, answer) = try await post(h.adminPort, "/ofrep/v1/evaluate/flags/new-checkout", "{\"context\": {\"targetingKey\": \"v\"}}")
+                #expect(answer["reason"] as? String == "STATIC")
+                #expect(answer["value"] as? Bool == (percent == 100))
             }
         }
     }
