@@ -31,6 +31,8 @@ struct BadInputTests {
             #expect(RawClient.statuses(answer) == [status], "\(request.debugDescription) got \(answer.debugDescription)")
             #expect(answer.lowercased().contains("connection: close"))
             #expect(h.old.requests.isEmpty && h.new.requests.isEmpty)
+            let metrics = MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text)
+            #expect(metrics.value("gateway_rejected_requests_total", ["code=\(status)"]) == 1, "counted")
         }
     }
 
@@ -154,6 +156,8 @@ struct BadInputTests {
                     #expect(try await second.send(path: "/").status == 200)
                     let refused = try await RawClient.exchange(port: h.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
                     #expect(refused.isEmpty)
+                    let metrics = MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text)
+                    #expect(metrics.value("gateway_refused_connections_total") == 1)
                     #expect(try await first.send(path: "/").status == 200)
                     #expect(try await second.send(path: "/").status == 200)
                 }

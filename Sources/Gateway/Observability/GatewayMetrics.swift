@@ -91,6 +91,16 @@ final class GatewayMetrics: Sendable {
         rollbackLatched.set(latched)
     }
 
+    /// A request the gateway answered itself without forwarding (DESIGN §9: 400, 408, 413, …).
+    func rejected(code: Int) {
+        counter(SeriesKey(name: "gateway_rejected_requests_total", first: "", second: "", code: code)) { [("code", String(code))] }.increment()
+    }
+
+    /// A client connection closed at once because `limits.max_connections` was reached.
+    func connectionRefused() {
+        counter(SeriesKey(name: "gateway_refused_connections_total", first: "", second: "", code: 0)) { [] }.increment()
+    }
+
     func conversion(variant: Variant, stage: String) {
         counter(SeriesKey(name: "gateway_conversions_total", first: variant.rawValue, second: stage, code: 0)) {
             [("variant", variant.rawValue), ("stage", stage)]

@@ -251,6 +251,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         if case .forwarding = state { return }
         state = .closing
         disarm()
+        runtime.recorder.metrics.rejected(code: Int(status.code))
         let id = requestID ?? ids.make()
         let body = ErrorBody.make(message, requestID: id, allocator: context.channel.allocator)
         var headers = HTTPHeaders([("Content-Type", "application/json")])
@@ -262,6 +263,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     /// layers know, so the answer goes out as raw bytes below them.
     private func timeOutHead(context: ChannelHandlerContext) {
         state = .closing
+        runtime.recorder.metrics.rejected(code: 408)
         let id = ids.make()
         let body = ErrorBody.make("the request head did not arrive in time", requestID: id, allocator: context.channel.allocator)
         var raw = context.channel.allocator.buffer(capacity: 256 + body.readableBytes)

@@ -19,6 +19,7 @@ enum PublicListener {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 guard connections.register(channel) else {
+                    runtime.recorder.metrics.connectionRefused()
                     logger.warning("connection refused: limits.max_connections reached", metadata: ["max_connections": "\(connections.maximum)"])
                     return channel.close()
                 }
