@@ -38,6 +38,7 @@ struct DeployFilesTests {
             _ = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders", headers: [("X-User-Id", "u")], body: [1])
             h.new.set(.respond(status: 500, body: nil, headers: []))
             _ = try await h.get("/checkout", headers: [("X-User-Id", "u")])
+            _ = try await RawClient.exchange(port: h.port, "GARBAGE\r\n\r\n")
             let text = try await TestClient.send(port: h.adminPort, path: "/metrics").text
             let exported = Set(text.split(separator: "\n").compactMap { line -> String? in
                 guard line.hasPrefix("# TYPE ") else { return nil }

@@ -54,6 +54,9 @@ final class GatewayMetrics: Sendable {
         rollbackLatched = MetricGauge(label: "gateway_rollback_latched", factory: factory)
         lastReloadTimestamp = MetricGauge(label: "gateway_config_last_reload_timestamp_seconds", factory: factory)
         openConnections = MetricGauge(label: "gateway_open_connections", factory: factory)
+        // Series that alerts watch with increase() exist from the start, at zero.
+        counter(SeriesKey(name: "gateway_refused_connections_total", first: "", second: "", code: 0)) { [] }.increment(by: 0)
+        counter(SeriesKey(name: "gateway_config_reloads_total", first: "rejected", second: "", code: 0)) { [("result", "rejected")] }.increment(by: 0)
     }
 
     func request(variant: Variant, outcome: ForwardingResult.Outcome, code: Int, nanoseconds: Int64) {
