@@ -11,8 +11,7 @@ enum ForwardingHeaders {
 
     /// Removes hop-by-hop headers and every header the message's `Connection` names.
     static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        let connection = headers[canonicalForm: "connection"]
-        let nominated = connection.isEmpty ? [] : HeaderRules.connectionNominated(connection.map(String.init))
+        let nominated = HeaderRules.connectionNominated(headers[canonicalForm: "connection"])
         func drop(_ name: String) -> Bool {
             HeaderRules.isHopByHop(name) || (!nominated.isEmpty && nominated.contains(name.lowercased()))
         }

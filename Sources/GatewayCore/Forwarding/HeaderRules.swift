@@ -18,13 +18,16 @@ public enum HeaderRules {
         }
     }
 
-    /// The lower-cased header names listed in `Connection` header values.
-    public static func connectionNominated<S: Sequence>(_ connectionValues: S) -> Set<String> where S.Element == String {
+    /// The lower-cased header names listed in `Connection` header values, leaving out the
+    /// option `close` and names that are hop-by-hop anyway (`Connection: keep-alive`, the common
+    /// case, so yields an empty set without lower-casing anything).
+    public static func connectionNominated<S: Sequence>(_ connectionValues: S) -> Set<String> where S.Element: StringProtocol {
         var names = Set<String>()
         for value in connectionValues {
             for token in value.split(separator: ",") {
-                let name = token.trimmingSpaces.lowercased()
-                if !name.isEmpty { names.insert(name) }
+                let name = token.trimmingSpaces
+                if name.isEmpty || ASCIICase.equals(name, "close") || isHopByHop(String(name)) { continue }
+                names.insert(name.lowercased())
             }
         }
         return names
