@@ -33,39 +33,36 @@ struct ForwardingResult: Sendable {
 }
 
 /// Runs the attempts of one request: new (or old) first, then at most one replay on old.
+/// Callbacks rather than futures: every step already runs on the request's event loop, and a
+/// request is on the hot path of every purchase.
 enum Forwarder {
+    /// `completion` runs on `eventLoop`.
     static func forward(
-        _ plan: ForwardingPlan, active: ActiveConfig, recorder: TrafficRecorder, on eventLoop: any EventLoop
-    ) -> EventLoopFuture<ForwardingResult> {
+        _ plan: ForwardingPlan, active: ActiveConfig, recorder: TrafficRecorder, on eventLoop: any EventLoop,
+        completion: @escaping @Sendable (ForwardingResult) -> Void
+    ) {
         let started = NIODeadline.now()
-        return forwardAttempts(plan, active: active, recorder: recorder, on: eventLoop).map { result in
+        let finish: @Sendable (ForwardingResult) -> Void = { result in
             var result = result
             result.upstreamNanoseconds = (NIODeadline.now() - started).nanoseconds
-            return result
+            completion(result)
         }
-    }
-
-    private static func forwardAttempts(
-        _ plan: ForwardingPlan, active: ActiveConfig, recorder: TrafficRecorder, on eventLoop: any EventLoop
-    ) -> EventLoopFuture<ForwardingResult> {
-        attempt(plan, variant: plan.variant, fallbackCause: nil, active: active, recorder: recorder, on: eventLoop).flatMap { first in
+        attempt(plan, variant: plan.variant, fallbackCause: nil, active: active, recorder: recorder, on: eventLoop) { first in
             guard plan.variant == .new else {
-                return eventLoop.makeSucceededFuture(finished(first, servedBy: .old, cause: nil))
+                finish(finished(first, servedBy: .old, cause: nil))
+                return
             }
-            let verdict = active.config.fallback.verdict(
-                for: first.outcome, method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey
-            )
-            switch verdict {
+            switch active.config.fallback.verdict(for: first.outcome, method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey) {
             case .serve:
-                return eventLoop.makeSucceededFuture(finished(first, servedBy: .new, cause: nil))
+                finish(finished(first, servedBy: .new, cause: nil))
             case .refuse(let cause):
                 var result = finished(first, servedBy: .new, cause: cause)
                 result.outcome = .error
                 result.refusedUnsafe = true
-                return eventLoop.makeSucceededFuture(result)
+                finish(result)
             case .fallback(let cause):
-                return attempt(plan, variant: .old, fallbackCause: cause, active: active, recorder: recorder, on: eventLoop).map { second in
-                    finished(second, servedBy: .old, cause: cause)
+                attempt(plan, variant: .old, fallbackCause: cause, active: active, recorder: recorder, on: eventLoop) { second in
+                    finish(finished(second, servedBy: .old, cause: cause))
                 }
             }
         }
@@ -73,8 +70,8 @@ enum Forwarder {
 
     private static func attempt(
         _ plan: ForwardingPlan, variant: Variant, fallbackCause: FallbackCause?, active: ActiveConfig, recorder: TrafficRecorder,
-        on eventLoop: any EventLoop
-    ) -> EventLoopFuture<UpstreamResult> {
+        on eventLoop: any EventLoop, completion: @escaping @Sendable (UpstreamResult) -> Void
+    ) {
         var lines = plan.headerLines
         lines.append("\(ForwardingHeaders.variantHeader): \(variant.rawValue)")
         if let fallbackCause { lines.append("\(ForwardingHeaders.fallbackHeader): \(fallbackCause.rawValue)") }
@@ -83,9 +80,9 @@ enum Forwarder {
             method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: plan.body
         )
         let started = NIODeadline.now()
-        return client.execute(request, on: eventLoop).map { result in
+        client.execute(request, on: eventLoop) { result in
             recorder.attempt(variant, outcome: result.outcome, started: started, ended: .now())
-            return result
+            completion(result)
         }
     }
 

@@ -205,11 +205,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             return
         }
         let prepared = request.prepare(mintID: { self.ids.make() })
-        Forwarder.forward(prepared.plan, active: request.active, recorder: runtime.recorder, on: context.eventLoop)
-            .assumeIsolated()
-            .whenSuccess { result in
-                self.respond(to: request, prepared: prepared, result: result, context: context)
-            }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        Forwarder.forward(prepared.plan, active: request.active, recorder: runtime.recorder, on: context.eventLoop) { result in
+            let (handler, context) = bound.value
+            handler.respond(to: request, prepared: prepared, result: result, context: context)
+        }
     }
 
     private func respond(to request: ClientRequest, prepared: ClientRequest.Prepared, result: ForwardingResult, context: ChannelHandlerContext) {

@@ -38,10 +38,9 @@ final class CurlMultiClient: @unchecked Sendable {
         thread.start()
     }
 
-    /// Sends the request; the future completes on `eventLoop` when the whole response is in.
-    func execute(_ request: UpstreamRequest, on eventLoop: any EventLoop) -> EventLoopFuture<UpstreamResult> {
-        let promise = eventLoop.makePromise(of: UpstreamResult.self)
-        let transfer = CurlTransfer(request: request, promise: promise)
+    /// Sends the request; `completion` runs on `eventLoop` when the whole response is in.
+    func execute(_ request: UpstreamRequest, on eventLoop: any EventLoop, completion: @escaping @Sendable (UpstreamResult) -> Void) {
+        let transfer = CurlTransfer(request: request, eventLoop: eventLoop, completion: completion)
         // Waking the curl thread under the lock: the thread closes the driver only after it has
         // seen `stopping`, which is set under the same lock.
         let accepted = lock.withLock {
@@ -54,9 +53,8 @@ final class CurlMultiClient: @unchecked Sendable {
             return true
         }
         if !accepted {
-            promise.succeed(.failure(.connectError, detail: "the gateway is shutting down"))
+            transfer.complete(.failure(.connectError, detail: "the gateway is shutting down"))
         }
-        return promise.futureResult
     }
 
     /// Fails what is still in flight and lets the thread stop and free every handle. Returns
@@ -79,7 +77,7 @@ final class CurlMultiClient: @unchecked Sendable {
                 return (inbox, stopping)
             }
             if stop {
-                for transfer in incoming { transfer.promise.succeed(.failure(.connectError, detail: "the gateway is shutting down")) }
+                for transfer in incoming { transfer.complete(.failure(.connectError, detail: "the gateway is shutting down")) }
                 abortActive()
                 break
             }
@@ -100,12 +98,12 @@ final class CurlMultiClient: @unchecked Sendable {
         } else if let fresh = curl_easy_init(), CurlTransfer.prepare(fresh, upstream: upstream), driver.adopt(fresh) {
             easy = fresh
         } else {
-            transfer.promise.succeed(.failure(.connectError, detail: "curl_easy_init failed"))
+            transfer.complete(.failure(.connectError, detail: "curl_easy_init failed"))
             return
         }
         guard transfer.configure(easy), curl_multi_add_handle(multi, easy) == CURLM_OK else {
             idleHandles.append(easy)
-            transfer.promise.succeed(.failure(.badResponse, detail: "libcurl refused the request for \(transfer.request.url)"))
+            transfer.complete(.failure(.badResponse, detail: "libcurl refused the request for \(transfer.request.url)"))
             return
         }
         active[easy] = transfer
@@ -115,7 +113,7 @@ final class CurlMultiClient: @unchecked Sendable {
     /// so a busy loop is woken once per batch rather than once per response.
     private func collectFinished() {
         var remaining: Int32 = 0
-        var batches: [ObjectIdentifier: (loop: any EventLoop, results: [(EventLoopPromise<UpstreamResult>, UpstreamResult)])] = [:]
+        var batches: [ObjectIdentifier: (loop: any EventLoop, results: [(@Sendable (UpstreamResult) -> Void, UpstreamResult)])] = [:]
         while let message = curl_multi_info_read(multi, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
             let code = message.pointee.data.result
@@ -123,17 +121,13 @@ final class CurlMultiClient: @unchecked Sendable {
             guard let transfer = active.removeValue(forKey: easy) else { continue }
             let result = Self.result(of: transfer, code: code, easy: easy)
             idleHandles.append(easy)
-            let loop = transfer.promise.futureResult.eventLoop
-            batches[ObjectIdentifier(loop), default: (loop, [])].results.append((transfer.promise, result))
+            let loop = transfer.eventLoop
+            batches[ObjectIdentifier(loop), default: (loop, [])].results.append((transfer.completion, result))
         }
         for (_, batch) in batches {
             let results = batch.results
-            if results.count == 1 {
-                results[0].0.succeed(results[0].1)
-            } else {
-                batch.loop.execute {
-                    for (promise, result) in results { promise.succeed(result) }
-                }
+            batch.loop.execute {
+                for (completion, result) in results { completion(result) }
             }
         }
     }
@@ -142,7 +136,7 @@ final class CurlMultiClient: @unchecked Sendable {
         for (easy, transfer) in active {
             curl_multi_remove_handle(multi, easy)
             idleHandles.append(easy)
-            transfer.promise.succeed(.failure(.connectError, detail: "the gateway is shutting down"))
+            transfer.complete(.failure(.connectError, detail: "the gateway is shutting down"))
         }
         active.removeAll()
     }

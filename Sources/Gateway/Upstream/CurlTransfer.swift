@@ -9,7 +9,9 @@ final class CurlTransfer {
     static let maxResponseBytes = 64 << 20
 
     let request: UpstreamRequest
-    let promise: EventLoopPromise<UpstreamResult>
+    /// Where and what to call with the result: on the requesting event loop.
+    let eventLoop: any EventLoop
+    let completion: @Sendable (UpstreamResult) -> Void
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var bodyCopy: UnsafeMutableRawBufferPointer?
 
@@ -20,11 +22,18 @@ final class CurlTransfer {
     private(set) var malformedHeader = false
     private(set) var tooLarge = false
 
-    init(request: UpstreamRequest, promise: EventLoopPromise<UpstreamResult>) {
+    init(request: UpstreamRequest, eventLoop: any EventLoop, completion: @escaping @Sendable (UpstreamResult) -> Void) {
         self.request = request
-        self.promise = promise
+        self.eventLoop = eventLoop
+        self.completion = completion
         self.responseBody = ByteBuffer()
         self.responseHeaders.reserveCapacity(8)
+    }
+
+    /// Hands a result over to the requesting event loop (for failures before or outside a batch).
+    func complete(_ result: UpstreamResult) {
+        let completion = completion
+        eventLoop.execute { completion(result) }
     }
 
     deinit {
