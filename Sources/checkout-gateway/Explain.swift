@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import GatewayCore
 
 struct Explain: ParsableCommand {
@@ -31,7 +32,8 @@ struct Explain: ParsableCommand {
             parsed.append((String(header[..<colon]), header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         let environment = ProcessInfo.processInfo.environment
-        let state = FlagState(effectivePercent: config.flag.percent)
+        // The kill switch, latch and schedule step the running gateway has (from its state file).
+        let state = OfflineFlagState.load(config: config)
         let explanation = Explanation(
             config: config, identity: user, headers: parsed, path: path, method: method, state: state,
             overrideToken: config.flag.testOverride.flatMap { environment[$0.tokenEnv] }
@@ -43,8 +45,8 @@ struct Explain: ParsableCommand {
         print("""
         variant: \(decision.variant.rawValue)
         reason: \(decision.reason.rawValue) (\(decision.reason.ofrepReason))
-        bucket: \(decision.bucket) (new when the flag is on and bucket <= percent; percent is \(explanation.effectivePercent))
-        flag: \(config.flag.key) (group \(config.flag.groupID)), \(config.flag.enabled ? "enabled" : "disabled")
+        bucket: \(decision.bucket) (new when the flag is on and bucket <= percent; percent is \(explanation.effectivePercent)\(config.schedule == nil ? "" : ", from the schedule"))
+        flag: \(config.flag.key) (group \(config.flag.groupID)), \(config.flag.enabled ? "enabled" : "disabled")\(state.killed ? ", KILLED" : "")\(state.latched ? ", ROLLED BACK (latched)" : "")
         """)
     }
 }

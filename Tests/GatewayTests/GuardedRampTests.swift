@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import GatewayCore
 import NIOHTTP1
 import Testing
@@ -76,6 +77,14 @@ struct GuardedRampTests {
             #expect(try await h.status()[path: "flag.latched"] as? Bool == true, "the latch survives a restart")
             #expect(h.new.requests.isEmpty)
 
+            // `explain` reads the same state file and so agrees with the running gateway.
+            let config = try ConfigLoader.load(path: h.configPath)
+            let offline = OfflineFlagState.load(config: config)
+            #expect(offline.latched && offline.effectivePercent == 50)
+            let explained = Explanation(config: config, identity: "shopper-1", headers: [], path: "/checkout", method: "GET", state: offline, overrideToken: nil)
+            #expect(explained.variant == .old)
+            #expect(explained.decision?.reason == .rolledBack)
+
             let resume = try await h.admin("/admin/resume")
             #expect(resume.status == 200)
             for index in 0..<30 {
@@ -84,6 +93,8 @@ struct GuardedRampTests {
                 #expect(answer.header("X-Checkout-Variant") == Self.expected(user), "the ramp continues at its step")
             }
             #expect(try await h.status()[path: "schedule.step"] as? Int == 1)
+            let resumed = OfflineFlagState.load(config: try ConfigLoader.load(path: h.configPath))
+            #expect(!resumed.latched && resumed.effectivePercent == 50)
         }
     }
 
