@@ -104,12 +104,6 @@ public final class GatewayServer: Sendable {
         self.ownsGroup = ownsGroup
     }
 
-    /// Checks the config file for changes (by content hash) and reloads a changed one.
-    @discardableResult
-    public func reloadIfChanged() -> Bool {
-        runtime.reload(force: false) == .applied
-    }
-
     /// Graceful stop: `/readyz` turns 503, the public listener stops accepting, each connection
     /// finishes the response in flight and closes; after `grace` the rest are closed. Then the
     /// admin listener and the upstream clients stop.

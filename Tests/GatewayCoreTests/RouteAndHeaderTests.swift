@@ -37,6 +37,15 @@ struct RouteAndHeaderTests {
         }
     }
 
+    @Test func hopByHopNamesInAnyCase() {
+        for name in ["Connection", "keep-alive", "PROXY-CONNECTION", "te", "Trailer", "Transfer-Encoding", "upgrade"] {
+            #expect(HeaderRules.isHopByHop(name), "\(name)")
+        }
+        for name in ["Host", "Content-Length", "tea", "Trailers", "X-Upgrade"] {
+            #expect(!HeaderRules.isHopByHop(name), "\(name)")
+        }
+    }
+
     @Test func connectionNominatedHeaders() {
         #expect(HeaderRules.connectionNominated(["keep-alive, X-Foo", " x-bar "]) == ["x-foo", "x-bar"])
         #expect(HeaderRules.connectionNominated(["keep-alive", "Close", "Upgrade, TE"]).isEmpty, "hop-by-hop already, or an option")

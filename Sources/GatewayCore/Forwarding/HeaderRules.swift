@@ -1,12 +1,8 @@
 /// The header rules of forwarding that do not depend on an HTTP library.
 public enum HeaderRules {
-    /// Hop-by-hop headers (RFC 9110 §7.6.1), never forwarded in either direction; every header
-    /// named in `Connection` joins them.
-    public static let hopByHop: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-    ]
-
-    /// Whether a header is hop-by-hop by its own name (not counting those `Connection` names).
+    /// Whether a header is hop-by-hop by its own name (RFC 9110 §7.6.1: Connection, Keep-Alive,
+    /// Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade), never forwarded in either
+    /// direction; every header named in `Connection` joins them.
     public static func isHopByHop(_ name: String) -> Bool {
         switch name.utf8.count {
         case 2: ASCIICase.equals(name, "te")
