@@ -21,37 +21,43 @@ enum OFREPEvaluator {
     static func evaluate(key: String, body: [UInt8], snapshot: GatewayRuntime.Snapshot) -> Answer {
         let context: [String: Any]
         switch parseContext(body) {
-        case .failure(let error): return Answer(status: 400, json: ["key": key, "errorCode": error.code, "errorDetails": error.details])
+        case .failure(let error): return error.answer(key: key)
         case .success(let parsed): context = parsed
         }
-        let flag = snapshot.active.config.flag
-        guard key == flag.key else {
+        guard key == snapshot.active.config.flag.key else {
             return Answer(status: 404, json: ["key": key, "errorCode": "FLAG_NOT_FOUND", "errorDetails": "no flag named '\(key)'"])
         }
-        guard let targetingKey = context["targetingKey"] else {
-            return Answer(status: 400, json: ["key": key, "errorCode": "TARGETING_KEY_MISSING", "errorDetails": "context.targetingKey is required"])
+        switch identity(in: context) {
+        case .failure(let error): return error.answer(key: key)
+        case .success(let identity): return Answer(status: 200, json: success(key: key, identity: identity, context: context, snapshot: snapshot))
         }
-        guard let identity = targetingKey as? String, !identity.isEmpty else {
-            return Answer(status: 400, json: ["key": key, "errorCode": "INVALID_CONTEXT", "errorDetails": "context.targetingKey must be a non-empty string"])
-        }
-        return Answer(status: 200, json: success(key: key, identity: identity, context: context, snapshot: snapshot))
     }
 
     /// Answers `POST /ofrep/v1/evaluate/flags`: every flag (the gateway has one) for a context.
     static func evaluateAll(body: [UInt8], snapshot: GatewayRuntime.Snapshot) -> Answer {
         let context: [String: Any]
         switch parseContext(body) {
-        case .failure(let error): return Answer(status: 400, json: ["errorCode": error.code, "errorDetails": error.details])
+        case .failure(let error): return error.answer(key: nil)
         case .success(let parsed): context = parsed
         }
+        switch identity(in: context) {
+        case .failure(let error):
+            return error.answer(key: nil)
+        case .success(let identity):
+            let key = snapshot.active.config.flag.key
+            return Answer(status: 200, json: ["flags": [success(key: key, identity: identity, context: context, snapshot: snapshot)]])
+        }
+    }
+
+    /// The context's `targetingKey`, the identity the flag decides for.
+    private static func identity(in context: [String: Any]) -> Result<String, ParseFailure> {
         guard let targetingKey = context["targetingKey"] else {
-            return Answer(status: 400, json: ["errorCode": "TARGETING_KEY_MISSING", "errorDetails": "context.targetingKey is required"])
+            return .failure(ParseFailure(code: "TARGETING_KEY_MISSING", details: "context.targetingKey is required"))
         }
         guard let identity = targetingKey as? String, !identity.isEmpty else {
-            return Answer(status: 400, json: ["errorCode": "INVALID_CONTEXT", "errorDetails": "context.targetingKey must be a non-empty string"])
+            return .failure(ParseFailure(code: "INVALID_CONTEXT", details: "context.targetingKey must be a non-empty string"))
         }
-        let key = snapshot.active.config.flag.key
-        return Answer(status: 200, json: ["flags": [success(key: key, identity: identity, context: context, snapshot: snapshot)]])
+        return .success(identity)
     }
 
     private static func success(key: String, identity: String, context: [String: Any], snapshot: GatewayRuntime.Snapshot) -> [String: Any] {
@@ -75,6 +81,13 @@ enum OFREPEvaluator {
     private struct ParseFailure: Error {
         var code: String
         var details: String
+
+        /// A 400 with the protocol's error fields; `key` for the single-flag form.
+        func answer(key: String?) -> Answer {
+            var json: [String: Any] = ["errorCode": code, "errorDetails": details]
+            if let key { json["key"] = key }
+            return Answer(status: 400, json: json)
+        }
     }
 
     private static func parseContext(_ body: [UInt8]) -> Result<[String: Any], ParseFailure> {

@@ -123,20 +123,20 @@ final class GatewayMetrics: Sendable {
     }
 
     private func counter(_ key: SeriesKey, labels: () -> [(String, String)]) -> MetricCounter {
-        counters.withLockedValue { cache in
-            if let counter = cache[key] { return counter }
-            let counter = MetricCounter(label: key.name.description, dimensions: labels(), factory: factory)
-            cache[key] = counter
-            return counter
-        }
+        Self.cached(key, in: counters) { MetricCounter(label: key.name.description, dimensions: labels(), factory: factory) }
     }
 
     private func timer(_ key: SeriesKey, labels: () -> [(String, String)]) -> MetricTimer {
-        timers.withLockedValue { cache in
-            if let timer = cache[key] { return timer }
-            let timer = MetricTimer(label: key.name.description, dimensions: labels(), factory: factory)
-            cache[key] = timer
-            return timer
+        Self.cached(key, in: timers) { MetricTimer(label: key.name.description, dimensions: labels(), factory: factory) }
+    }
+
+    /// The metric of a series, created the first time the series is seen.
+    private static func cached<Metric>(_ key: SeriesKey, in cache: NIOLockedValueBox<[SeriesKey: Metric]>, make: () -> Metric) -> Metric {
+        cache.withLockedValue { metrics in
+            if let metric = metrics[key] { return metric }
+            let metric = make()
+            metrics[key] = metric
+            return metric
         }
     }
 }

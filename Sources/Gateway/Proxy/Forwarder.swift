@@ -87,12 +87,7 @@ enum Forwarder {
     }
 
     private static func finished(_ result: UpstreamResult, servedBy: Variant, cause: FallbackCause?) -> ForwardingResult {
-        let failed: Bool
-        switch result.outcome {
-        case .status(let code): failed = code >= 500
-        case .timeout, .connectError, .badResponse: failed = true
-        }
-        let outcome: ForwardingResult.Outcome = failed ? .error : (cause == nil ? .ok : .fallback)
+        let outcome: ForwardingResult.Outcome = result.outcome.isFailure ? .error : (cause == nil ? .ok : .fallback)
         return ForwardingResult(servedBy: servedBy, result: result, outcome: outcome, fallbackCause: cause, refusedUnsafe: false)
     }
 }

@@ -11,13 +11,10 @@ enum ForwardingHeaders {
 
     /// Removes hop-by-hop headers and every header the message's `Connection` names.
     static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        let nominated = HeaderRules.connectionNominated(headers[canonicalForm: "connection"])
-        func drop(_ name: String) -> Bool {
-            HeaderRules.isHopByHop(name) || (!nominated.isEmpty && nominated.contains(name.lowercased()))
-        }
-        guard headers.contains(where: { drop($0.name) }) else { return }
+        let filter = HeaderRules.HopByHopFilter(connectionValues: headers[canonicalForm: "connection"])
+        guard headers.contains(where: { filter.drops($0.name) }) else { return }
         var kept = HTTPHeaders()
-        for (name, value) in headers where !drop(name) { kept.add(name: name, value: value) }
+        for (name, value) in headers where !filter.drops(name) { kept.add(name: name, value: value) }
         headers = kept
     }
 
@@ -82,17 +79,13 @@ enum ForwardingHeaders {
     /// The client's response headers from an upstream's: hop-by-hop and framing removed (the
     /// gateway frames the buffered body itself), gateway headers replaced.
     static func clientHeaders(from upstream: [(name: String, value: String)], keepContentLength: Bool) -> HTTPHeaders {
-        var nominated: Set<String> = []
-        for (name, value) in upstream where ASCIICase.equals(name, "connection") {
-            nominated.formUnion(HeaderRules.connectionNominated([value]))
-        }
+        let filter = HeaderRules.HopByHopFilter(connectionValues: upstream.lazy.filter { ASCIICase.equals($0.name, "connection") }.map(\.value))
         var headers = HTTPHeaders()
         headers.reserveCapacity(upstream.count + 4)
         for (name, value) in upstream {
-            if HeaderRules.isHopByHop(name) { continue }
+            if filter.drops(name) { continue }
             if !keepContentLength && ASCIICase.equals(name, "content-length") { continue }
             if ASCIICase.equals(name, variantHeader) || ASCIICase.equals(name, requestIDHeader) { continue }
-            if !nominated.isEmpty && nominated.contains(name.lowercased()) { continue }
             headers.add(name: name, value: value)
         }
         return headers

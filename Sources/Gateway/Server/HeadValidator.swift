@@ -5,7 +5,7 @@ import NIOHTTP1
 /// request head before anything is forwarded, in one pass over the headers.
 enum HeadValidator {
     enum Verdict: Equatable {
-        case accept(contentLength: Int?, expectContinue: Bool)
+        case accept(expectContinue: Bool)
         case reject(HTTPResponseStatus, String)
     }
 
@@ -65,6 +65,6 @@ enum HeadValidator {
         if let contentLength, contentLength > limits.maxRequestBody {
             return .reject(.payloadTooLarge, "the request body is larger than \(limits.maxRequestBody) bytes")
         }
-        return .accept(contentLength: contentLength, expectContinue: expectContinue)
+        return .accept(expectContinue: expectContinue)
     }
 }

@@ -189,7 +189,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         switch HeadValidator.check(head, limits: limits) {
         case .reject(let status, let message):
             respondWithError(status, message, requestID: nil, context: context)
-        case .accept(_, let expectContinue):
+        case .accept(let expectContinue):
             if expectContinue {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }

@@ -6,6 +6,15 @@ public enum AttemptOutcome: Sendable, Equatable {
     /// A reset after the request was sent, garbage, or ambiguous framing (two Content-Lengths,
     /// Content-Length with Transfer-Encoding): never passed through to a client.
     case badResponse
+
+    /// A 5xx or no usable answer: what the guardrails count as an error and what makes a
+    /// request's outcome `error` when it is the answer the client gets.
+    public var isFailure: Bool {
+        switch self {
+        case .status(let code): code >= 500
+        case .timeout, .connectError, .badResponse: true
+        }
+    }
 }
 
 /// Why a request went from new to old; the label of `gateway_fallbacks_total{cause}`.

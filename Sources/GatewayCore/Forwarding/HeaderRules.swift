@@ -29,6 +29,20 @@ public enum HeaderRules {
         return names
     }
 
+    /// The headers one message must not pass on: hop-by-hop by name, and whatever its own
+    /// `Connection` header lists.
+    public struct HopByHopFilter {
+        private let nominated: Set<String>
+
+        public init<S: Sequence>(connectionValues: S) where S.Element: StringProtocol {
+            nominated = HeaderRules.connectionNominated(connectionValues)
+        }
+
+        public func drops(_ name: String) -> Bool {
+            HeaderRules.isHopByHop(name) || (!nominated.isEmpty && nominated.contains(name.lowercased()))
+        }
+    }
+
     /// A client's `X-Request-Id` is kept when it is 1–128 characters of letters, digits and
     /// `-_.:`; anything else is replaced so logs and upstreams never see injected text.
     public static func isSaneRequestID(_ value: String) -> Bool {
