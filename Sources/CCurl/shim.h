@@ -34,6 +34,10 @@ static inline CURLcode cg_easy_setopt_data_callback(CURL *handle, CURLoption opt
     return curl_easy_setopt(handle, option, value);
 }
 
+static inline CURLcode cg_easy_setopt_prereq_function(CURL *handle, curl_prereq_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, value);
+}
+
 typedef int (*cg_curl_closesocket_callback)(void *clientp, curl_socket_t socket);
 
 static inline CURLcode cg_easy_setopt_closesocket_function(CURL *handle, cg_curl_closesocket_callback value) {

@@ -57,6 +57,7 @@ final class GatewayMetrics: Sendable {
         // Series that alerts watch with increase() exist from the start, at zero.
         counter(SeriesKey(name: "gateway_refused_connections_total", first: "", second: "", code: 0)) { [] }.increment(by: 0)
         counter(SeriesKey(name: "gateway_config_reloads_total", first: "rejected", second: "", code: 0)) { [("result", "rejected")] }.increment(by: 0)
+        for upstream in [Variant.old, .new] { upstreamResent(upstream, count: 0) }
     }
 
     func request(variant: Variant, outcome: ForwardingResult.Outcome, code: Int, nanoseconds: Int64) {
@@ -75,6 +76,13 @@ final class GatewayMetrics: Sendable {
         timer(SeriesKey(name: "gateway_upstream_duration_seconds", first: upstream.rawValue, second: "", code: 0)) {
             [("upstream", upstream.rawValue)]
         }.recordNanoseconds(nanoseconds)
+    }
+
+    /// Requests libcurl sent again by itself after a reused connection died: result `resent`.
+    func upstreamResent(_ upstream: Variant, count: Int) {
+        counter(SeriesKey(name: "gateway_upstream_requests_total", first: upstream.rawValue, second: "resent", code: 0)) {
+            [("upstream", upstream.rawValue), ("result", "resent")]
+        }.increment(by: Int64(count))
     }
 
     func fallback(cause: String) {

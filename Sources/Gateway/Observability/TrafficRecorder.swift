@@ -26,7 +26,10 @@ final class TrafficRecorder: Sendable {
         }
     }
 
-    func attempt(_ upstream: Variant, outcome: AttemptOutcome, started: NIODeadline, ended: NIODeadline) {
+    /// One attempt on an upstream; `resends` are the times libcurl sent it again by itself over a
+    /// fresh connection after a reused one died, each an extra request the upstream received.
+    func attempt(_ upstream: Variant, outcome: AttemptOutcome, resends: Int = 0, started: NIODeadline, ended: NIODeadline) {
+        if resends > 0 { metrics.upstreamResent(upstream, count: resends) }
         let elapsed = ended - started
         metrics.upstream(upstream, result: outcome.resultLabel, nanoseconds: elapsed.nanoseconds)
         windows.withLockedValue {

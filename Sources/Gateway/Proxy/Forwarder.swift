@@ -77,12 +77,13 @@ enum Forwarder {
         if let fallbackCause { lines.append("\(ForwardingHeaders.fallbackHeader): \(fallbackCause.rawValue)") }
         let client = active.client(for: variant)
         let request = UpstreamRequest(
-            method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: plan.body
+            method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: plan.body,
+            mayResend: active.config.fallback.allowsReplay(method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey)
         )
         let started = NIODeadline.now()
-        client.execute(request, on: eventLoop) { result in
-            recorder.attempt(variant, outcome: result.outcome, started: started, ended: .now())
-            completion(result)
+        client.execute(request, on: eventLoop) { reply in
+            recorder.attempt(variant, outcome: reply.result.outcome, resends: reply.resends, started: started, ended: .now())
+            completion(reply.result)
         }
     }
 

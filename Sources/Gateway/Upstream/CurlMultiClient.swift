@@ -39,7 +39,7 @@ final class CurlMultiClient: @unchecked Sendable {
     }
 
     /// Sends the request; `completion` runs on `eventLoop` when the whole response is in.
-    func execute(_ request: UpstreamRequest, on eventLoop: any EventLoop, completion: @escaping @Sendable (UpstreamResult) -> Void) {
+    func execute(_ request: UpstreamRequest, on eventLoop: any EventLoop, completion: @escaping @Sendable (UpstreamReply) -> Void) {
         let transfer = CurlTransfer(request: request, eventLoop: eventLoop, completion: completion)
         // Waking the curl thread under the lock: the thread closes the driver only after it has
         // seen `stopping`, which is set under the same lock.
@@ -113,16 +113,16 @@ final class CurlMultiClient: @unchecked Sendable {
     /// so a busy loop is woken once per batch rather than once per response.
     private func collectFinished() {
         var remaining: Int32 = 0
-        var batches: [ObjectIdentifier: (loop: any EventLoop, results: [(@Sendable (UpstreamResult) -> Void, UpstreamResult)])] = [:]
+        var batches: [ObjectIdentifier: (loop: any EventLoop, results: [(@Sendable (UpstreamReply) -> Void, UpstreamReply)])] = [:]
         while let message = curl_multi_info_read(multi, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
             let code = message.pointee.data.result
             curl_multi_remove_handle(multi, easy)
             guard let transfer = active.removeValue(forKey: easy) else { continue }
-            let result = Self.result(of: transfer, code: code, easy: easy)
+            let reply = UpstreamReply(result: Self.result(of: transfer, code: code, easy: easy), resends: max(0, transfer.sends - 1))
             idleHandles.append(easy)
             let loop = transfer.eventLoop
-            batches[ObjectIdentifier(loop), default: (loop, [])].results.append((transfer.completion, result))
+            batches[ObjectIdentifier(loop), default: (loop, [])].results.append((transfer.completion, reply))
         }
         for (_, batch) in batches {
             let results = batch.results

@@ -11,7 +11,7 @@ final class CurlTransfer {
     let request: UpstreamRequest
     /// Where and what to call with the result: on the requesting event loop.
     let eventLoop: any EventLoop
-    let completion: @Sendable (UpstreamResult) -> Void
+    let completion: @Sendable (UpstreamReply) -> Void
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var bodyCopy: UnsafeMutableRawBufferPointer?
 
@@ -21,8 +21,11 @@ final class CurlTransfer {
     private var sawTransferEncoding = false
     private(set) var malformedHeader = false
     private(set) var tooLarge = false
+    /// How often libcurl was about to send the request: more than once means it re-sent it
+    /// after a reused connection died.
+    fileprivate(set) var sends = 0
 
-    init(request: UpstreamRequest, eventLoop: any EventLoop, completion: @escaping @Sendable (UpstreamResult) -> Void) {
+    init(request: UpstreamRequest, eventLoop: any EventLoop, completion: @escaping @Sendable (UpstreamReply) -> Void) {
         self.request = request
         self.eventLoop = eventLoop
         self.completion = completion
@@ -33,7 +36,7 @@ final class CurlTransfer {
     /// Hands a result over to the requesting event loop (for failures before or outside a batch).
     func complete(_ result: UpstreamResult) {
         let completion = completion
-        eventLoop.execute { completion(result) }
+        eventLoop.execute { completion(UpstreamReply(result: result)) }
     }
 
     deinit {
@@ -55,6 +58,7 @@ final class CurlTransfer {
         check(cg_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
         check(cg_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, curlWriteBody))
         check(cg_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, curlWriteHeader))
+        check(cg_easy_setopt_prereq_function(easy, curlBeforeSend))
         return ok
     }
 
@@ -68,6 +72,8 @@ final class CurlTransfer {
         check(cg_easy_setopt_string(easy, CURLOPT_URL, request.url))
         check(cg_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
         check(cg_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
+        check(cg_easy_setopt_pointer(easy, CURLOPT_PREREQDATA, me))
+        check(cg_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, request.mayResend ? 0 : 1))
         for line in request.headerLines {
             headerList = curl_slist_append(headerList, line)
         }
@@ -173,6 +179,16 @@ private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
     let length = size * count
     return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+}
+
+/// Called by libcurl each time it is about to send the request on a connection.
+private func curlBeforeSend(
+    _ user: UnsafeMutableRawPointer?, _ ip: UnsafeMutablePointer<CChar>?, _ localIP: UnsafeMutablePointer<CChar>?, _ port: Int32,
+    _ localPort: Int32
+) -> Int32 {
+    guard let user else { return CURL_PREREQFUNC_OK }
+    Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue().sends += 1
+    return CURL_PREREQFUNC_OK
 }
 
 private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {

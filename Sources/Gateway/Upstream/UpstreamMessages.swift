@@ -10,6 +10,16 @@ struct UpstreamRequest: Sendable {
     /// the blank entries that stop libcurl from adding defaults of its own.
     var headerLines: [String]
     var body: ByteBuffer?
+    /// Whether sending this request twice is acceptable (the rule of fallback replays). When it
+    /// is not, it goes out on a fresh connection: libcurl silently re-sends a request whose
+    /// reused connection died before an answer, and only on reused connections.
+    var mayResend: Bool
+}
+
+/// How an attempt ended, and how many times libcurl sent the request again by itself.
+struct UpstreamReply: Sendable {
+    var result: UpstreamResult
+    var resends = 0
 }
 
 /// An upstream's complete answer. Bodies are buffered whole so the gateway can still fall back

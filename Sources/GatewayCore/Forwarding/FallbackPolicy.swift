@@ -57,11 +57,20 @@ extension FallbackConfig {
         case .badResponse: cause = .badResponse
         }
         guard on.contains(cause.trigger) else { return .serve }
-        if cause == .connectError || HTTPMethods.isIdempotent(method) { return .fallback(cause) }
+        if cause == .connectError { return .fallback(cause) }
+        return allowsReplay(method: method, hasIdempotencyKey: hasIdempotencyKey) ? .fallback(cause) : .refuse(cause)
+    }
+
+    /// Whether a request may reach an upstream twice: idempotent methods always; others as
+    /// `unsafe_methods` says (by default only with an idempotency key the upstream can
+    /// de-duplicate on). Governs fallback replays and whether a request may travel on a reused
+    /// connection, which libcurl re-sends on by itself when it dies.
+    public func allowsReplay(method: String, hasIdempotencyKey: Bool) -> Bool {
+        if HTTPMethods.isIdempotent(method) { return true }
         switch unsafeMethods {
-        case .always: return .fallback(cause)
-        case .never: return .refuse(cause)
-        case .idempotencyKey: return hasIdempotencyKey ? .fallback(cause) : .refuse(cause)
+        case .always: return true
+        case .never: return false
+        case .idempotencyKey: return hasIdempotencyKey
         }
     }
 }

@@ -21,6 +21,10 @@ final class TestUpstream: Sendable {
         case raw(String)
         /// Close the connection without a byte.
         case close
+        /// Answer 200 to the first request of each connection; any later request on the same
+        /// (kept-alive) connection is read and recorded, then the connection is reset (RST) with
+        /// no answer: a stale connection as a client's cache meets it.
+        case resetReusedConnections
     }
 
     struct Recorded: Sendable {
@@ -103,6 +107,8 @@ private final class TestUpstreamHandler: ChannelInboundHandler {
 
     let name: String
     let state: NIOLockedValueBox<TestUpstream.State>
+    /// Requests seen on this connection.
+    private var served = 0
 
     init(name: String, state: NIOLockedValueBox<TestUpstream.State>) {
         self.name = name
@@ -111,6 +117,7 @@ private final class TestUpstreamHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let request = unwrapInboundIn(data)
+        served += 1
         switch TestUpstream.handle(request, name: name, state: state) {
         case .respond(let status, let body, let extra):
             write(status: status, body: context.channel.allocator.buffer(string: body ?? name), headers: extra, context: context)
@@ -129,6 +136,12 @@ private final class TestUpstreamHandler: ChannelInboundHandler {
             }
         case .close:
             context.close(promise: nil)
+        case .resetReusedConnections where served == 1:
+            write(status: 200, body: context.channel.allocator.buffer(string: name), headers: [], context: context)
+        case .resetReusedConnections:
+            // SO_LINGER with a zero timeout turns close into a reset.
+            guard let provider = context.channel as? any SocketOptionProvider else { return context.close(promise: nil) }
+            provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 
