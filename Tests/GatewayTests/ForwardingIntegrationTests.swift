@@ -105,6 +105,24 @@ struct ForwardingIntegrationTests {
         }
     }
 
+    /// The method is never changed: a GET with a body stays a GET, also when new fails and the
+    /// request is replayed to old. A HEAD cannot carry a body and is refused.
+    @Test func getWithBodyStaysGetAndHeadWithBodyIsRefused() async throws {
+        try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
+            h.new.set(.respond(status: 503, body: nil, headers: []))
+            let answer = try await TestClient.send(port: h.port, method: .GET, path: "/checkout", headers: [("X-User-Id", "u")], body: Array("query".utf8))
+            #expect(answer.status == 200)
+            #expect(answer.header("X-Checkout-Variant") == "old")
+            #expect(h.new.requests.map(\.method) == ["GET"])
+            #expect(h.old.requests.map(\.method) == ["GET"])
+            #expect(h.old.requests.first?.body == Array("query".utf8))
+
+            let head = try await RawClient.exchange(port: h.port, "HEAD /checkout HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbody")
+            #expect(RawClient.statuses(head) == [400])
+            #expect(h.old.requests.count == 1 && h.new.requests.count == 1)
+        }
+    }
+
     @Test func upstreamPathPrefixIsPrepended() async throws {
         try await Harness.with(configure: { $0.upstreams.old.url = UpstreamURL("\($0.upstreams.old.url.prefix)/shop/")! }) { h async throws in
             _ = try await h.get("/other/page?q=1")

@@ -55,6 +55,9 @@ enum HeadValidator {
             }
             contentLength = length
         }
+        if head.method == .HEAD && (!transferEncodings.isEmpty || (contentLength ?? 0) > 0) {
+            return .reject(.badRequest, "a HEAD request cannot carry a body")
+        }
         var expectContinue = false
         if let expect {
             guard ASCIICase.equals(expect.trimmingSpaces, "100-continue") else {

@@ -94,8 +94,10 @@ final class CurlTransfer {
             check(cg_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
             if method == "HEAD" { check(cg_easy_setopt_long(easy, CURLOPT_NOBODY, 1)) }
         }
-        let custom = method == "GET" || method == "HEAD" || (method == "POST" && request.body != nil)
-        check(cg_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, custom ? nil : method))
+        // libcurl's own method is GET, HEAD (NOBODY) or POST (a body); anything else, a GET
+        // with a body included, is named so that the method is never changed.
+        let libcurlsOwn = request.body == nil ? (method == "GET" || method == "HEAD") : method == "POST"
+        check(cg_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, libcurlsOwn ? nil : method))
         return ok
     }
 
