@@ -28,13 +28,10 @@ public final class GatewayServer: Sendable {
         group: (any EventLoopGroup)? = nil,
         eventLoopThreads: Int? = nil
     ) async throws -> GatewayServer {
-        guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw ConfigError(file: configPath, problems: [ConfigProblem(SourceMark(line: 1, column: 1), "cannot read the file")])
-        }
-        let config = try ConfigLoader.parse(String(decoding: data, as: UTF8.self), file: configPath)
+        let loaded = try ConfigLoader.read(path: configPath)
         return try await start(
-            config: config, configPath: configPath, sourceSHA: SHA256.hex(data), environment: environment, logger: logger,
-            accessLogger: accessLogger, group: group, eventLoopThreads: eventLoopThreads
+            config: loaded.config, configPath: configPath, sourceSHA: loaded.sha256, sourceStamp: loaded.stamp, environment: environment,
+            logger: logger, accessLogger: accessLogger, group: group, eventLoopThreads: eventLoopThreads
         )
     }
 
@@ -45,6 +42,7 @@ public final class GatewayServer: Sendable {
         config: GatewayConfig,
         configPath: String? = nil,
         sourceSHA: String = "",
+        sourceStamp: FileStamp? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "checkout-gateway"),
         accessLogger: Logger? = nil,
@@ -53,8 +51,8 @@ public final class GatewayServer: Sendable {
     ) async throws -> GatewayServer {
         let eventLoops = group ?? MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads ?? System.coreCount))
         let runtime = GatewayRuntime(
-            config: config, configPath: configPath, sourceSHA: sourceSHA, environment: environment, logger: logger,
-            accessLog: accessLogger.map(AccessLog.init(logger:))
+            config: config, configPath: configPath, sourceSHA: sourceSHA, sourceStamp: sourceStamp, environment: environment,
+            logger: logger, accessLog: accessLogger.map(AccessLog.init(logger:))
         )
         let metrics = runtime.recorder.metrics
         let connections = ConnectionRegistry(maximum: config.limits.maxConnections) { count in

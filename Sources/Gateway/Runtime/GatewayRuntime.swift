@@ -32,9 +32,9 @@ final class GatewayRuntime: Sendable {
         var persisted: PersistedState
         var ramp: RampView
         var info: ConfigInfo
-        /// The hash of the last file looked at, valid or not, so a rejected file is not
-        /// re-read and re-logged every second.
-        var lastSeenSHA: String
+        /// The stamp of the last file looked at, valid or not, so an unchanged file is not read
+        /// again and a rejected one is not re-logged every second.
+        var lastSeenStamp: FileStamp?
         var draining = false
     }
 
@@ -50,7 +50,8 @@ final class GatewayRuntime: Sendable {
     private let reloadLock = NIOLock()
 
     init(
-        config: GatewayConfig, configPath: String?, sourceSHA: String, environment: [String: String], logger: Logger, accessLog: AccessLog?
+        config: GatewayConfig, configPath: String?, sourceSHA: String, sourceStamp: FileStamp?, environment: [String: String], logger: Logger,
+        accessLog: AccessLog?
     ) {
         self.environment = environment
         self.logger = logger
@@ -63,7 +64,7 @@ final class GatewayRuntime: Sendable {
         let ramp = RampView(effectivePercent: config.flag.percent)
         box = NIOLockedValueBox(State(
             snapshot: Self.snapshot(active: active, persisted: persisted, percent: ramp.effectivePercent), persisted: persisted, ramp: ramp,
-            info: info, lastSeenSHA: sourceSHA
+            info: info, lastSeenStamp: sourceStamp
         ))
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
         publishGauges()
@@ -140,23 +141,30 @@ final class GatewayRuntime: Sendable {
 
     private func reloadLocked(force: Bool) -> ReloadOutcome {
         guard let path = configInfo.path else { return .unchanged }
-        let data = FileManager.default.contents(atPath: path)
-        let sha = data.map { SHA256.hex($0) } ?? "unreadable"
-        let seen = box.withLockedValue { state -> Bool in
-            defer { state.lastSeenSHA = sha }
-            return state.lastSeenSHA == sha
+        let stamp = FileStamp(path: path)
+        let stampChanged = box.withLockedValue { state -> Bool in
+            defer { state.lastSeenStamp = stamp }
+            return stamp == nil || state.lastSeenStamp != stamp
         }
-        if seen && !force { return .unchanged }
+        if !stampChanged && !force { return .unchanged }
 
-        let config: GatewayConfig
+        let loaded: LoadedConfig
         do {
-            config = try ConfigLoader.load(path: path)
+            loaded = try ConfigLoader.read(path: path)
         } catch {
-            box.withLockedValue { $0.info.lastError = error.description }
+            let repeated = box.withLockedValue { state -> Bool in
+                defer { state.info.lastError = error.description }
+                return state.info.lastError == error.description
+            }
+            // A file that stays unreadable is reported once, not every second.
+            if repeated && !force { return .rejected(error.description) }
             recorder.metrics.reloaded(ok: false, at: Date().timeIntervalSince1970)
             logger.error("config rejected; the previous config keeps serving", metadata: ["errors": "\(error.description)"])
             return .rejected(error.description)
         }
+        let (sha, config) = (loaded.sha256, loaded.config)
+        let unchanged = box.withLockedValue { $0.info.sha256 == sha && $0.info.lastError == nil }
+        if unchanged && !force { return .unchanged }
 
         let (previous, successor) = box.withLockedValue { state -> (ActiveConfig, ActiveConfig) in
             let previous = state.snapshot.active

@@ -1,16 +1,52 @@
 import Foundation
 
-/// Reads and validates `gateway.yaml`. The one entry point for the gateway, `validate` and
-/// `explain`, so all three accept and reject exactly the same files.
+/// A config file as it was read: the validated config and the hash of exactly the bytes it
+/// came from (what `/status` shows and what reload compares).
+public struct LoadedConfig: Sendable {
+    public var config: GatewayConfig
+    public var sha256: String
+    /// Taken before the bytes were read, so a change made during the read is seen next time.
+    public var stamp: FileStamp?
+}
+
+/// Reads and validates `gateway.yaml`. The one entry point for the gateway (start and reload),
+/// `validate`, `explain` and `demo`, so all of them accept and reject exactly the same files.
 public enum ConfigLoader {
+    /// Larger files are refused before they are read: a realistic config with a cohort of
+    /// 40,000 targeted users is under 1 MiB.
+    public static let maxFileBytes = 8 << 20
+
     public static func load(path: String) throws(ConfigError) -> GatewayConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, problems: [ConfigProblem(SourceMark(line: 1, column: 1), "cannot read the file")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        try read(path: path).config
+    }
+
+    public static func read(path: String) throws(ConfigError) -> LoadedConfig {
+        let stamp = FileStamp(path: path)
+        let data = try bytes(path: path)
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw ConfigError(file: path, problems: [ConfigProblem(SourceMark(line: 1, column: 1), "the file is not valid UTF-8")])
         }
-        return try parse(text, file: path)
+        return LoadedConfig(config: try parse(text, file: path), sha256: SHA256.hex(data), stamp: stamp)
+    }
+
+    /// The file's bytes, at most `maxFileBytes` of them.
+    private static func bytes(path: String) throws(ConfigError) -> [UInt8] {
+        func problem(_ message: String) -> ConfigError {
+            ConfigError(file: path, problems: [ConfigProblem(SourceMark(line: 1, column: 1), message)])
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw problem("cannot read the file") }
+        defer { try? handle.close() }
+        let data: Data?
+        do {
+            data = try handle.read(upToCount: maxFileBytes + 1)
+        } catch {
+            throw problem("cannot read the file: \(error.localizedDescription)")
+        }
+        let bytes = data.map { [UInt8]($0) } ?? []
+        guard bytes.count <= maxFileBytes else {
+            throw problem("the file is larger than \(maxFileBytes >> 20) MiB, the most a gateway.yaml may be")
+        }
+        return bytes
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigError) -> GatewayConfig {

@@ -6,6 +6,10 @@ import CYAML
 /// libyaml accepts but a config must not contain — duplicate keys, non-scalar keys, several
 /// documents — are collected so that every one of them is reported at once.
 public enum YAMLParser {
+    /// Deeper nesting is refused: the deepest gateway.yaml has five levels, and a tree of
+    /// unbounded depth would be released recursively.
+    public static let maxDepth = 64
+
     public struct Result: Sendable {
         public var root: YAMLNode?
         public var problems: [ConfigProblem]
@@ -37,6 +41,11 @@ public enum YAMLParser {
 }
 
 /// Builds the tree from libyaml events; one instance per parse.
+///
+/// Work is linear in the size of the file: the collection being built is mutated in place at
+/// the top of `stack` (never copied out and back, which made each append copy the whole list).
+/// Nesting is capped at `YAMLParser.maxDepth`, so no tree is deep enough for its recursive
+/// release to exhaust the stack.
 private struct TreeBuilder {
     /// What a mapping waits for next: a key, the value of a key, or the value of a rejected key.
     private enum KeyState {
@@ -45,9 +54,15 @@ private struct TreeBuilder {
         case skippingValue
     }
 
-    private enum Frame {
-        case mapping(YAMLMapping, KeyState, seen: Set<String>)
-        case sequence(YAMLSequence)
+    /// A collection under construction.
+    private struct Frame {
+        var isMapping: Bool
+        var mark: SourceMark
+        var anchor: String?
+        var items: [YAMLNode] = []
+        var entries: [YAMLMapping.Entry] = []
+        var keyState = KeyState.awaitingKey
+        var seen: Set<String> = []
     }
 
     var root: YAMLNode?
@@ -73,24 +88,22 @@ private struct TreeBuilder {
                     problems.append(ConfigProblem(mark, "the file must hold one YAML document, found a second one"))
                 }
             case YAML_MAPPING_START_EVENT:
-                stack.append(.mapping(YAMLMapping(entries: [], mark: mark), .awaitingKey, seen: []))
-                rememberAnchorLater(event.data.mapping_start.anchor)
+                try push(Frame(isMapping: true, mark: mark, anchor: Self.name(event.data.mapping_start.anchor)))
             case YAML_SEQUENCE_START_EVENT:
-                stack.append(.sequence(YAMLSequence(items: [], mark: mark)))
-                rememberAnchorLater(event.data.sequence_start.anchor)
+                try push(Frame(isMapping: false, mark: mark, anchor: Self.name(event.data.sequence_start.anchor)))
             case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
-                let node: YAMLNode
-                switch stack.removeLast() {
-                case .mapping(let mapping, _, _): node = .mapping(mapping)
-                case .sequence(let sequence): node = .sequence(sequence)
-                }
-                if let anchor = pendingAnchors.popLast(), let anchor { anchors[anchor] = node }
+                let frame = stack.removeLast()
+                let node: YAMLNode =
+                    frame.isMapping
+                    ? .mapping(YAMLMapping(entries: frame.entries, mark: frame.mark))
+                    : .sequence(YAMLSequence(items: frame.items, mark: frame.mark))
+                if let anchor = frame.anchor { anchors[anchor] = node }
                 add(node)
             case YAML_SCALAR_EVENT:
                 let scalarData = event.data.scalar
                 let value = String(decoding: UnsafeBufferPointer(start: scalarData.value, count: scalarData.length), as: UTF8.self)
                 let scalar = YAMLScalar(value: value, isPlain: scalarData.style == YAML_PLAIN_SCALAR_STYLE && scalarData.tag == nil, mark: mark)
-                if let anchor = scalarData.anchor { anchors[String(cString: anchor)] = .scalar(scalar) }
+                if let anchor = Self.name(scalarData.anchor) { anchors[anchor] = .scalar(scalar) }
                 add(.scalar(scalar))
             case YAML_ALIAS_EVENT:
                 let name = String(cString: event.data.alias.anchor)
@@ -106,40 +119,42 @@ private struct TreeBuilder {
         }
     }
 
-    /// Anchors of collections are recorded when the collection ends; this stack pairs them.
-    private var pendingAnchors: [String?] = []
+    private mutating func push(_ frame: Frame) throws {
+        guard stack.count < YAMLParser.maxDepth else {
+            throw ConfigProblem(frame.mark, "the YAML is nested more than \(YAMLParser.maxDepth) levels deep; a gateway.yaml needs far fewer")
+        }
+        stack.append(frame)
+    }
 
-    private mutating func rememberAnchorLater(_ anchor: UnsafeMutablePointer<yaml_char_t>?) {
-        pendingAnchors.append(anchor.map { String(cString: $0) })
+    private static func name(_ anchor: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        anchor.map { String(cString: $0) }
     }
 
     private mutating func add(_ node: YAMLNode) {
-        guard let top = stack.popLast() else {
+        guard !stack.isEmpty else {
             if root == nil { root = node }
             return
         }
-        switch top {
-        case .sequence(var sequence):
-            sequence.items.append(node)
-            stack.append(.sequence(sequence))
-        case .mapping(var mapping, let keyState, var seen):
-            switch (keyState, node) {
-            case (.awaitingValue(let key), _):
-                if seen.contains(key.value) {
-                    problems.append(ConfigProblem(key.mark, "duplicate key '\(key.value)'"))
-                } else {
-                    seen.insert(key.value)
-                    mapping.entries.append(.init(key: key, value: node))
-                }
-                stack.append(.mapping(mapping, .awaitingKey, seen: seen))
-            case (.skippingValue, _):
-                stack.append(.mapping(mapping, .awaitingKey, seen: seen))
-            case (.awaitingKey, .scalar(let key)):
-                stack.append(.mapping(mapping, .awaitingValue(key), seen: seen))
-            case (.awaitingKey, _):
-                problems.append(ConfigProblem(node.mark, "a mapping key must be a plain string, got \(node.kindName)"))
-                stack.append(.mapping(mapping, .skippingValue, seen: seen))
+        let top = stack.count - 1
+        guard stack[top].isMapping else {
+            stack[top].items.append(node)
+            return
+        }
+        switch (stack[top].keyState, node) {
+        case (.awaitingValue(let key), _):
+            if stack[top].seen.insert(key.value).inserted {
+                stack[top].entries.append(.init(key: key, value: node))
+            } else {
+                problems.append(ConfigProblem(key.mark, "duplicate key '\(key.value)'"))
             }
+            stack[top].keyState = .awaitingKey
+        case (.skippingValue, _):
+            stack[top].keyState = .awaitingKey
+        case (.awaitingKey, .scalar(let key)):
+            stack[top].keyState = .awaitingValue(key)
+        case (.awaitingKey, _):
+            problems.append(ConfigProblem(node.mark, "a mapping key must be a plain string, got \(node.kindName)"))
+            stack[top].keyState = .skippingValue
         }
     }
 

@@ -45,6 +45,30 @@ final class GatewayProcess: Sendable {
         throw ProcessFailure(description: "the gateway did not start: \(stderr.withLockedValue { $0 })")
     }
 
+    /// Runs the binary to its end (at most `limit`) and returns its exit status and stderr.
+    static func run(arguments: [String], within limit: Duration = .seconds(20)) async throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let errorFile = TemporaryFiles.path("stderr.txt")
+        FileManager.default.createFile(atPath: errorFile, contents: nil)
+        let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
+        process.standardError = errorHandle
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try errorHandle.close()
+        guard !process.isRunning else {
+            process.terminate()
+            throw ProcessFailure(description: "\(arguments) did not exit")
+        }
+        return (process.terminationStatus, (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? "")
+    }
+
     private init(process: Process, publicPort: Int, adminPort: Int, stderr: NIOLockedValueBox<String>) {
         self.process = process
         self.publicPort = publicPort
