@@ -20,6 +20,7 @@ extension GatewayRuntime {
             flag: .init(
                 key: config.flag.key, enabled: config.flag.enabled, percentConfigured: config.flag.percent,
                 percentEffective: snapshot.flagState.effectivePercent, killed: persisted.killed, killedAt: persisted.killedAt,
+                killReason: persisted.killReason,
                 latched: persisted.latched, latchReason: persisted.latchReason, latchedAt: persisted.latchedAt
             ),
             schedule: config.schedule.map { schedule in

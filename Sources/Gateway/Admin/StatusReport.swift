@@ -23,6 +23,8 @@ public struct StatusReport: Codable, Sendable {
         public var percentEffective: Int
         public var killed: Bool
         public var killedAt: Date?
+        /// Set when the gateway killed itself (an unreadable state file), not an operator.
+        public var killReason: String?
         public var latched: Bool
         public var latchReason: String?
         public var latchedAt: Date?
@@ -32,6 +34,7 @@ public struct StatusReport: Codable, Sendable {
             case percentConfigured = "percent_configured"
             case percentEffective = "percent_effective"
             case killedAt = "killed_at"
+            case killReason = "kill_reason"
             case latchReason = "latch_reason"
             case latchedAt = "latched_at"
         }

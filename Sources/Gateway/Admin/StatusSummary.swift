@@ -6,7 +6,10 @@ public enum StatusSummary {
         var lines: [String] = []
         let flag = report.flag
         var state = flag.enabled ? "enabled" : "disabled (flag.enabled: false)"
-        if flag.killed { state = "KILLED via /admin/kill\(flag.killedAt.map { " at \(iso($0))" } ?? "")" }
+        if flag.killed {
+            let how = flag.killReason ?? "via /admin/kill"
+            state = "KILLED \(how)\(flag.killedAt.map { " at \(iso($0))" } ?? "")"
+        }
         if flag.latched { state += "; ROLLED BACK by guardrails: \(flag.latchReason ?? "no reason recorded")" }
         lines.append("flag \(flag.key): \(state)")
         lines.append("percent: \(flag.percentEffective)% in effect (\(flag.percentConfigured)% configured)")

@@ -58,7 +58,7 @@ final class GatewayRuntime: Sendable {
         self.accessLog = accessLog
         self.recorder = TrafficRecorder(metrics: GatewayMetrics(), window: config.guardrails?.window ?? Guardrails().window)
         self.stateStore = StateStore(path: config.stateFile)
-        let persisted = stateStore.load(logger: logger)
+        let persisted = Self.startingState(from: stateStore, logger: logger)
         let active = ActiveConfig(config: config, environment: environment)
         let info = ConfigInfo(path: configPath, sha256: sourceSHA, loadedAt: Date(), lastError: nil)
         let ramp = RampView(effectivePercent: config.flag.percent)
@@ -68,12 +68,43 @@ final class GatewayRuntime: Sendable {
         ))
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
         publishGauges()
-        if persisted.killed { logger.warning("kill switch is on (from the state file): every request goes to old") }
+        if persisted.killed && persisted.killReason == nil {
+            logger.warning("kill switch is on (from the state file): every request goes to old")
+        }
         if persisted.latched {
             logger.error("rollback latch is set (from the state file): every request goes to old until POST /admin/resume",
                          metadata: ["reason": "\(persisted.latchReason ?? "")"])
         }
         superviseRamp()
+    }
+
+    /// The state to start from. An existing state file that cannot be read may have held a kill
+    /// or a rollback latch, so it never means "nothing was killed": the gateway starts killed,
+    /// says why, moves the bad file aside and writes the kill down, so a restart stays killed
+    /// until an operator resumes.
+    private static func startingState(from store: StateStore, logger: Logger) -> PersistedState {
+        switch store.load() {
+        case .fresh:
+            return PersistedState()
+        case .loaded(let state):
+            return state
+        case .unreadable(let reason):
+            var state = PersistedState()
+            state.killed = true
+            state.killedAt = Date()
+            state.killReason = "state_file unreadable at start: \(reason)"
+            let aside = store.quarantine()
+            logger.critical(
+                "state file unreadable: starting KILLED (every request goes to old) because it may have held a kill or a rollback; check it, then POST /admin/resume",
+                metadata: ["state_file": "\(store.path)", "reason": "\(reason)", "moved_to": "\(aside ?? "(could not be moved)")"]
+            )
+            do {
+                try store.save(state)
+            } catch {
+                logger.error("state file could not be written; the kill holds in memory only", metadata: ["error": "\(error)"])
+            }
+            return state
+        }
     }
 
     func snapshot() -> Snapshot {
@@ -107,6 +138,7 @@ final class GatewayRuntime: Sendable {
         try changePersisted { state in
             state.killed = false
             state.killedAt = nil
+            state.killReason = nil
             state.latched = false
             state.latchReason = nil
             state.latchedAt = nil

@@ -2,27 +2,84 @@ import Foundation
 import GatewayCore
 import Logging
 
-/// Reads and writes `state_file`. Writes go to a temporary file that is renamed over the old
-/// one, so a crash mid-write never leaves half a file.
+/// Reads and writes `state_file`, the embedded rollout-state store of one machine.
+///
+/// A state file that exists but cannot be read never means "nothing was killed": the caller
+/// starts killed and says so (see `Loaded.unreadable`). Writes are durable: a temporary file is
+/// written and fsync'ed, renamed over the old one, and the directory fsync'ed, so a crash or a
+/// power cut leaves either the old state or the new one, whole.
 struct StateStore: Sendable {
     let path: String
 
-    func load(logger: Logger) -> PersistedState {
-        guard let data = FileManager.default.contents(atPath: path) else { return PersistedState() }
-        do {
-            return try Self.decoder().decode(PersistedState.self, from: data)
-        } catch {
-            logger.error("state file unreadable; starting from a clean state", metadata: ["state_file": "\(path)", "error": "\(error)"])
-            return PersistedState()
+    enum Loaded: Equatable {
+        /// No state file yet: a first start.
+        case fresh
+        case loaded(PersistedState)
+        /// The file exists and could not be read or decoded; the reason says why.
+        case unreadable(String)
+    }
+
+    func load() -> Loaded {
+        var info = stat()
+        if stat(path, &info) != 0 {
+            if errno == ENOENT { return .fresh }
+            return .unreadable("cannot examine \(path): \(String(cString: strerror(errno)))")
         }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return .unreadable("\(path) is not a regular file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .unreadable("cannot read \(path)")
+        }
+        guard !data.isEmpty else { return .unreadable("\(path) is empty (a truncated write?)") }
+        do {
+            return .loaded(try Self.decoder().decode(PersistedState.self, from: data))
+        } catch {
+            return .unreadable("\(path) is not a valid state file: \(Self.describe(error))")
+        }
+    }
+
+    /// Moves an unreadable state file aside (`<path>.unreadable-<unix time>`) so that the state
+    /// written next does not destroy what an operator may want to inspect. Returns the new path.
+    func quarantine(now: Date = Date()) -> String? {
+        let aside = "\(path).unreadable-\(Int(now.timeIntervalSince1970))"
+        return rename(path, aside) == 0 ? aside : nil
     }
 
     func save(_ state: PersistedState) throws {
         let data = try Self.encoder().encode(state)
         let temporary = path + ".tmp"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StateFileError(operation: "create \(temporary)", code: errno) }
+        var failure: StateFileError?
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = StateFileError(operation: "write \(temporary)", code: errno)
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil, fsync(descriptor) != 0 { failure = StateFileError(operation: "fsync \(temporary)", code: errno) }
+        close(descriptor)
+        if let failure { throw failure }
+        guard rename(temporary, path) == 0 else { throw StateFileError(operation: "rename \(temporary) to \(path)", code: errno) }
+        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context): context.debugDescription
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        case DecodingError.keyNotFound(let key, _): "missing key \(key.stringValue)"
+        default: "\(error)"
         }
     }
 
@@ -38,4 +95,10 @@ struct StateStore: Sendable {
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }
+}
+
+struct StateFileError: Error, CustomStringConvertible {
+    var operation: String
+    var code: Int32
+    var description: String { "cannot \(operation): \(String(cString: strerror(code)))" }
 }

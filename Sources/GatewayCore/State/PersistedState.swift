@@ -5,6 +5,8 @@ import Foundation
 public struct PersistedState: Codable, Sendable, Equatable {
     public var killed = false
     public var killedAt: Date?
+    /// Why the kill switch is on when it was not an operator's call (an unreadable state file).
+    public var killReason: String?
     public var latched = false
     public var latchReason: String?
     public var latchedAt: Date?
@@ -15,6 +17,7 @@ public struct PersistedState: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case killed
         case killedAt = "killed_at"
+        case killReason = "kill_reason"
         case latched
         case latchReason = "latch_reason"
         case latchedAt = "latched_at"
