@@ -49,5 +49,6 @@ struct Demo: AsyncParsableCommand {
         try await GatewayService.runUntilTerminated(gateway, pollInterval: .seconds(1), shutdownGrace: .seconds(5))
         await old.shutdown()
         await new.shutdown()
+        LoggingSetup.flush()
     }
 }

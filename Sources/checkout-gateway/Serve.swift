@@ -23,5 +23,6 @@ struct Serve: AsyncParsableCommand {
         try await GatewayService.runUntilTerminated(
             gateway, pollInterval: .milliseconds(Int64(pollInterval * 1000)), shutdownGrace: .seconds(shutdownGrace)
         )
+        LoggingSetup.flush()
     }
 }

@@ -31,40 +31,29 @@ enum ConfigFile {
     }
 
     private static func report(_ error: ConfigError) {
-        FileHandle.standardError.write(Data((error.annotated + "\n").utf8))
         let count = error.problems.count
-        FileHandle.standardError.write(Data("\(error.file): \(count) error\(count == 1 ? "" : "s")\n".utf8))
+        // The throwing write: a closed stderr must not turn a config error into a crash.
+        try? FileHandle.standardError.write(contentsOf: Data((error.annotated + "\n\(error.file): \(count) error\(count == 1 ? "" : "s")\n").utf8))
     }
 }
 
 enum LoggingSetup {
     static let accessLabel = "checkout-gateway.access"
 
-    /// Operational logs to stderr; the access log (one JSON object per line) to stdout.
+    /// Operational logs to stderr; the access log (one JSON object per line) to stdout. Both go
+    /// through a bounded queue and a writer thread: a slow, full or closed output drops lines
+    /// (counted) and never stalls or ends the gateway.
     static func bootstrap() {
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
-            if label == accessLabel { return AccessLineHandler() }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            if label == accessLabel { return QueuedLogHandler(label: label, writer: .standardOutput, raw: true) }
+            return QueuedLogHandler(label: label, writer: .standardError, level: level)
         }
     }
-}
 
-/// Writes each access-log message as it is, one line on stdout.
-struct AccessLineHandler: LogHandler {
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var line = event.message.description
-        line.append("\n")
-        FileHandle.standardOutput.write(Data(line.utf8))
+    /// Gives the queued lines a moment to reach their output before the process exits.
+    static func flush() {
+        LineWriter.standardError.drain(within: .seconds(1))
+        LineWriter.standardOutput.drain(within: .seconds(1))
     }
 }

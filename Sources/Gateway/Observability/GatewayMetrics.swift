@@ -40,6 +40,10 @@ final class GatewayMetrics: Sendable {
     let rollbackLatched: MetricGauge
     let lastReloadTimestamp: MetricGauge
     let openConnections: MetricGauge
+    /// Lines the process's log writers dropped (full queue, failed output), read at each scrape.
+    private let accessLogDropped: Prometheus.Counter
+    private let operationalLogDropped: Prometheus.Counter
+    private let droppedSeen = NIOLockedValueBox((access: 0, operational: 0))
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -54,6 +58,8 @@ final class GatewayMetrics: Sendable {
         rollbackLatched = MetricGauge(label: "gateway_rollback_latched", factory: factory)
         lastReloadTimestamp = MetricGauge(label: "gateway_config_last_reload_timestamp_seconds", factory: factory)
         openConnections = MetricGauge(label: "gateway_open_connections", factory: factory)
+        accessLogDropped = registry.makeCounter(name: "gateway_access_log_dropped_total")
+        operationalLogDropped = registry.makeCounter(name: "gateway_log_dropped_total")
         // Series that alerts watch with increase() exist from the start, at zero.
         counter(SeriesKey(name: "gateway_refused_connections_total", first: "", second: "", code: 0)) { [] }.increment(by: 0)
         counter(SeriesKey(name: "gateway_config_reloads_total", first: "rejected", second: "", code: 0)) { [("result", "rejected")] }.increment(by: 0)
@@ -124,6 +130,14 @@ final class GatewayMetrics: Sendable {
 
     /// Prometheus text exposition format.
     func render() -> [UInt8] {
+        let access = LineWriter.standardOutput.droppedLines
+        let operational = LineWriter.standardError.droppedLines
+        let (newAccess, newOperational) = droppedSeen.withLockedValue { seen in
+            defer { seen = (access, operational) }
+            return (access - seen.access, operational - seen.operational)
+        }
+        if newAccess > 0 { accessLogDropped.increment(by: Int64(newAccess)) }
+        if newOperational > 0 { operationalLogDropped.increment(by: Int64(newOperational)) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(8192)
         registry.emit(into: &buffer)

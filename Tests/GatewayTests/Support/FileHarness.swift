@@ -18,7 +18,7 @@ struct FileHarness {
 
     static func yaml(
         old: TestUpstream, new: TestUpstream, percent: Int, enabled: Bool = true, stateFile: String, extra: String = "",
-        adminHost: String = "127.0.0.1", newTimeout: String = "400ms"
+        adminHost: String = "127.0.0.1", newTimeout: String = "400ms", accessLog: Bool = false
     ) -> String {
         """
         version: 1
@@ -38,7 +38,7 @@ struct FileHarness {
           enabled: \(enabled)
           percent: \(percent)
         state_file: \(stateFile)
-        access_log: false
+        access_log: \(accessLog)
         \(extra)
         """
     }

@@ -14,7 +14,9 @@ final class GatewayProcess: Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("checkout-gateway")
     }
 
-    static func launch(arguments: [String]) async throws -> GatewayProcess {
+    /// Starts the binary and waits for its "gateway listening" line. `standardOutput` is where
+    /// the access log goes (default: discarded).
+    static func launch(arguments: [String], standardOutput: FileHandle = .nullDevice) async throws -> GatewayProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw ProcessFailure(description: "\(binary.path) is missing: run `swift build` before `swift test`")
         }
@@ -24,7 +26,7 @@ final class GatewayProcess: Sendable {
         process.environment = ["LOG_LEVEL": "info", "PATH": "/usr/bin:/bin"]
         let errorPipe = Pipe()
         process.standardError = errorPipe
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = standardOutput
         let stderr = NIOLockedValueBox("")
         errorPipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
