@@ -69,6 +69,16 @@ struct AdminTests {
         }
     }
 
+    /// The scheme name is case-insensitive (RFC 9110 §11.1); two Authorization fields are not.
+    @Test func theBearerSchemeIsMatchedCaseInsensitively() async throws {
+        try await FileHarness.with(percent: 100, environment: ["GATEWAY_ADMIN_TOKEN": "s3cret"]) { h async throws in
+            #expect(try await h.admin("/admin/kill", headers: [("Authorization", "bearer s3cret")]).status == 200)
+            #expect(try await h.admin("/admin/resume", headers: [("Authorization", "BEARER  s3cret")]).status == 200)
+            let two = [("Authorization", "Bearer s3cret"), ("Authorization", "Bearer wrong")]
+            #expect(try await h.admin("/admin/kill", headers: two).status == 401)
+        }
+    }
+
     @Test func adminReloadAppliesAChangedFile() async throws {
         let state = TemporaryFiles.path("state.json")
         try await FileHarness.with(percent: 0, stateFile: state) { h async throws in

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import GatewayCore
 import NIOCore
@@ -98,9 +99,7 @@ enum AdminAuthorization {
     static func refusal(headers: HTTPHeaders, peerIP: String?, runtime: GatewayRuntime) -> AdminRoutes.Answer? {
         let tokenEnv = runtime.snapshot().active.config.admin.tokenEnv
         if let token = runtime.environment[tokenEnv], !token.isEmpty {
-            guard let presented = headers.first(name: "authorization"), presented.hasPrefix("Bearer "),
-                  ConstantTime.equals(String(presented.dropFirst("Bearer ".count)), token)
-            else {
+            guard let presented = bearerToken(headers), ConstantTime.equals(presented, token) else {
                 var answer = AdminRoutes.Answer.json(.unauthorized, AdminJSON.encode(["error": "a valid bearer token is required"]))
                 answer.headers.add(name: "WWW-Authenticate", value: "Bearer")
                 return answer
@@ -111,6 +110,16 @@ enum AdminAuthorization {
             return .json(.forbidden, AdminJSON.encode(["error": "admin changes are accepted from loopback peers only unless \(tokenEnv) is set"]))
         }
         return nil
+    }
+
+    /// The credentials of a single `Authorization: Bearer …` field; the scheme name is
+    /// case-insensitive (RFC 9110 §11.1), spaces around the token are not part of it.
+    static func bearerToken(_ headers: HTTPHeaders) -> String? {
+        let fields = headers[canonicalForm: "authorization"]
+        guard fields.count == 1, let field = fields.first else { return nil }
+        let parts = field.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, ASCIICase.equals(String(parts[0]), "bearer") else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 
     static func isLoopback(_ ip: String) -> Bool {

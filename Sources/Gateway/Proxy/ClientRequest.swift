@@ -30,6 +30,12 @@ struct ClientRequest {
         }
     }
 
+    /// A header the flag decision would read that this routed request carries more than once.
+    var repeatedDecisionHeader: String? {
+        guard active.config.routes.matches(target: head.uri, method: head.method.rawValue) else { return nil }
+        return active.decisionHeaders.first { head.headers[canonicalForm: $0].count > 1 }
+    }
+
     /// The decided and rewritten request, plus what the answer must carry back.
     struct Prepared {
         var plan: ForwardingPlan

@@ -10,6 +10,10 @@ final class ActiveConfig: Sendable {
     let newClient: CurlMultiClient
     /// Lower-cased request headers never forwarded: the test-override header and its token.
     let strippedHeaders: Set<String>
+    /// The request headers the flag decision reads (identity, targeting, test override). A
+    /// routed request that carries one of them twice is refused: the decision would read one
+    /// value while the upstream sees both.
+    let decisionHeaders: [String]
 
     /// Reuses the previous config's upstream clients (and so their kept-alive connections) for
     /// every upstream whose settings did not change.
@@ -30,6 +34,14 @@ final class ActiveConfig: Sendable {
         var stripped: Set<String> = [FlagEvaluator.testTokenHeader.lowercased()]
         if let testOverride = config.flag.testOverride { stripped.insert(testOverride.header.lowercased()) }
         self.strippedHeaders = stripped
+        var read: [String] = []
+        for source in config.flag.identity {
+            if case .header(let name) = source { read.append(name) }
+        }
+        read += config.flag.targeting.compactMap { $0.header?.name }
+        if let testOverride = config.flag.testOverride { read += [testOverride.header, FlagEvaluator.testTokenHeader] }
+        var seen = Set<String>()
+        self.decisionHeaders = read.filter { seen.insert($0.lowercased()).inserted }
     }
 
     func client(for variant: Variant) -> CurlMultiClient {

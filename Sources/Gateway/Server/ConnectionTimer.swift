@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The single timer of a client connection: the head-read deadline or the idle deadline.
+/// The single timer of a client connection: the head-read, body-read or idle deadline.
 ///
 /// Moving a deadline later does not touch the scheduled task; when the task fires early it is
 /// scheduled again for the real deadline. So a busy keep-alive connection costs no timer work
@@ -9,6 +9,7 @@ import NIOCore
 struct ConnectionTimer {
     enum Kind: Equatable {
         case headRead
+        case bodyRead
         case idle
     }
 

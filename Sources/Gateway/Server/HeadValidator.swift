@@ -5,7 +5,8 @@ import NIOHTTP1
 /// request head before anything is forwarded, in one pass over the headers.
 enum HeadValidator {
     enum Verdict: Equatable {
-        case accept(expectContinue: Bool)
+        /// `hasBody`: a body follows the head (a positive Content-Length, or chunked).
+        case accept(expectContinue: Bool, hasBody: Bool)
         case reject(HTTPResponseStatus, String)
     }
 
@@ -30,6 +31,9 @@ enum HeadValidator {
         }
         if headerBytes > limits.maxHeaderBytes {
             return .reject(.requestHeaderFieldsTooLarge, "the request headers are larger than \(limits.maxHeaderBytes) bytes")
+        }
+        if head.method == .CONNECT {
+            return .reject(.notImplemented, "CONNECT is not supported: the gateway tunnels nothing")
         }
         guard head.uri.hasPrefix("/") else {
             return .reject(.badRequest, "only origin-form request targets (/path?query) are accepted")
@@ -68,6 +72,6 @@ enum HeadValidator {
         if let contentLength, contentLength > limits.maxRequestBody {
             return .reject(.payloadTooLarge, "the request body is larger than \(limits.maxRequestBody) bytes")
         }
-        return .accept(expectContinue: expectContinue)
+        return .accept(expectContinue: expectContinue, hasBody: !transferEncodings.isEmpty || (contentLength ?? 0) > 0)
     }
 }

@@ -44,6 +44,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private var readHeld = false
     /// A graceful shutdown asked this connection to close after the response it owes.
     private var quiescing = false
+    /// The latest request asked to upgrade the protocol: it is answered without the upgrade, the
+    /// connection closes after it and nothing more is read.
+    private var readingEnded = false
 
     init(runtime: GatewayRuntime, activity: ByteActivityHandler, logger: Logger) {
         self.runtime = runtime
@@ -81,12 +84,26 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Reading stops while the client is not taking its answers (the channel is not writable):
+    /// a client that pipelines requests and never reads must not make the gateway buffer every
+    /// answer. It also stops for good once the connection is closing, and after a request that
+    /// asked for a protocol upgrade (refused: the bytes that follow are not HTTP/1.1 requests).
     func read(context: ChannelHandlerContext) {
-        if !queued.isEmpty && queued.bytes > queueLimit {
+        if case .closing = state { return }
+        if readingEnded || !mayRead(context) {
             readHeld = true
         } else {
             context.read()
         }
+    }
+
+    private func mayRead(_ context: ChannelHandlerContext) -> Bool {
+        context.channel.isWritable && (queued.isEmpty || queued.bytes <= queueLimit)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { drainQueue(context: context) }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Pipelined input buffered beyond this stops reading until the queue drains.
@@ -127,6 +144,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             request.appendBody(&chunk)
             state = .readingBody(request)
         case (.end, .readingBody(let request)):
+            disarm()
+            if request.head.headers.contains(name: "upgrade") { readingEnded = true }
             state = .forwarding
             forward(request, context: context)
         default:
@@ -164,7 +183,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     /// Replays queued input after a response, until a request is in flight again.
     private func drainQueue(context: ChannelHandlerContext) {
-        while !queued.isEmpty {
+        while !queued.isEmpty && context.channel.isWritable {
             switch state {
             case .forwarding, .closing: return
             case .awaitingHead, .readingBody: break
@@ -175,7 +194,11 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             case nil: break
             }
         }
-        if readHeld, queued.bytes <= queueLimit {
+        if readHeld, !readingEnded, mayRead(context) {
+            switch state {
+            case .closing: return
+            default: break
+            }
             readHeld = false
             context.read()
         }
@@ -189,12 +212,19 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         switch HeadValidator.check(head, limits: limits) {
         case .reject(let status, let message):
             respondWithError(status, message, requestID: nil, context: context)
-        case .accept(let expectContinue):
-            if expectContinue {
+        case .accept(let expectContinue, let hasBody):
+            let peer = context.channel.remoteAddress?.ipAddress
+            let request = ClientRequest(head: head, snapshot: snapshot, peerIP: peer)
+            if let repeated = request.repeatedDecisionHeader {
+                respondWithError(.badRequest, "\(repeated) must be sent at most once: it decides which checkout serves this request", requestID: nil, context: context)
+                return
+            }
+            // An HTTP/1.0 client does not know 100 Continue; it sends its body anyway.
+            if expectContinue && (head.version.major, head.version.minor) >= (1, 1) {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
-            let peer = context.channel.remoteAddress?.ipAddress
-            state = .readingBody(ClientRequest(head: head, snapshot: snapshot, peerIP: peer))
+            state = .readingBody(request)
+            if hasBody { arm(.bodyRead, context: context) }
         }
     }
 
@@ -277,7 +307,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, version: HTTPVersion, keepAlive requested: Bool,
         isHead: Bool, context: ChannelHandlerContext
     ) {
-        let keepAlive = requested && !quiescing
+        let keepAlive = requested && !quiescing && !readingEnded
         var headers = headers
         let bodyless = isHead || status.code == 204 || status.code == 304 || status.code < 200
         if !bodyless { headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes)) }
@@ -312,7 +342,12 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     // MARK: - Timers
 
     private func arm(_ kind: ConnectionTimer.Kind, context: ChannelHandlerContext) {
-        let delay = kind == .headRead ? limits.headerReadTimeout : limits.idleTimeout
+        let delay =
+            switch kind {
+            case .headRead: limits.headerReadTimeout
+            case .bodyRead: limits.bodyReadTimeout
+            case .idle: limits.idleTimeout
+            }
         perform(timer.set(kind, at: .now() + .milliseconds(delay.milliseconds)), context: context)
     }
 
@@ -332,6 +367,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             }
         case .expire(.headRead):
             timeOutHead(context: context)
+        case .expire(.bodyRead):
+            respondWithError(.requestTimeout, "the request body did not arrive within \(limits.bodyReadTimeout)", requestID: nil, context: context)
         case .expire(.idle):
             state = .closing
             context.close(promise: nil)

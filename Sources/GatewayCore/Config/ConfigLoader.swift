@@ -193,12 +193,15 @@ extension ConfigDecoder {
 
     private mutating func limitsSection(_ node: YAMLNode?) -> Limits {
         var limits = Limits()
-        let keys = ["max_request_body", "max_header_bytes", "max_uri_bytes", "header_read_timeout", "idle_timeout", "max_connections"]
+        let keys = [
+            "max_request_body", "max_header_bytes", "max_uri_bytes", "header_read_timeout", "body_read_timeout", "idle_timeout", "max_connections",
+        ]
         guard let map = mapping(node, "limits", allowed: keys) else { return limits }
         if let value = size(map["max_request_body"], "limits.max_request_body") { limits.maxRequestBody = value }
         if let value = size(map["max_header_bytes"], "limits.max_header_bytes") { limits.maxHeaderBytes = value }
         if let value = size(map["max_uri_bytes"], "limits.max_uri_bytes") { limits.maxURIBytes = value }
         if let value = duration(map["header_read_timeout"], "limits.header_read_timeout") { limits.headerReadTimeout = value }
+        if let value = duration(map["body_read_timeout"], "limits.body_read_timeout") { limits.bodyReadTimeout = value }
         if let value = duration(map["idle_timeout"], "limits.idle_timeout") { limits.idleTimeout = value }
         if let value = integer(map["max_connections"], "limits.max_connections", in: 1...1_000_000) { limits.maxConnections = value }
         return limits

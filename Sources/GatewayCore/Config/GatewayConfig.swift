@@ -226,6 +226,9 @@ public struct Limits: Sendable, Equatable {
     public var maxHeaderBytes = 32 << 10
     public var maxURIBytes = 8 << 10
     public var headerReadTimeout: Duration = .seconds(10)
+    /// A request body must arrive whole within this time after its head: a client that stalls
+    /// mid-body gets 408 instead of pinning a connection.
+    public var bodyReadTimeout: Duration = .seconds(30)
     public var idleTimeout: Duration = .seconds(60)
     public var maxConnections = 10_000
     public init() {}
