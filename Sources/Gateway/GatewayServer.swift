@@ -26,12 +26,13 @@ public final class GatewayServer: Sendable {
         logger: Logger = Logger(label: "checkout-gateway"),
         accessLogger: Logger? = nil,
         group: (any EventLoopGroup)? = nil,
-        eventLoopThreads: Int? = nil
+        eventLoopThreads: Int? = nil,
+        adminLimits: AdminLimits = AdminLimits()
     ) async throws -> GatewayServer {
         let loaded = try ConfigLoader.read(path: configPath)
         return try await start(
             config: loaded.config, configPath: configPath, sourceSHA: loaded.sha256, sourceStamp: loaded.stamp, environment: environment,
-            logger: logger, accessLogger: accessLogger, group: group, eventLoopThreads: eventLoopThreads
+            logger: logger, accessLogger: accessLogger, group: group, eventLoopThreads: eventLoopThreads, adminLimits: adminLimits
         )
     }
 
@@ -47,7 +48,8 @@ public final class GatewayServer: Sendable {
         logger: Logger = Logger(label: "checkout-gateway"),
         accessLogger: Logger? = nil,
         group: (any EventLoopGroup)? = nil,
-        eventLoopThreads: Int? = nil
+        eventLoopThreads: Int? = nil,
+        adminLimits: AdminLimits = AdminLimits()
     ) async throws -> GatewayServer {
         let eventLoops = group ?? MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads ?? System.coreCount))
         let runtime = GatewayRuntime(
@@ -64,7 +66,7 @@ public final class GatewayServer: Sendable {
                 address: config.listen, runtime: runtime, connections: connections, group: eventLoops, logger: logger
             )
             bound.append(publicChannel)
-            let adminChannel = try await AdminListener.bind(address: config.admin.listen, runtime: runtime, group: eventLoops)
+            let adminChannel = try await AdminListener.bind(address: config.admin.listen, runtime: runtime, limits: adminLimits, group: eventLoops)
             bound.append(adminChannel)
             let server = GatewayServer(
                 runtime: runtime, publicChannel: publicChannel, adminChannel: adminChannel, connections: connections,

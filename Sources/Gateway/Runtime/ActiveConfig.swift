@@ -6,8 +6,8 @@ import GatewayCore
 final class ActiveConfig: Sendable {
     let config: GatewayConfig
     let evaluator: FlagEvaluator
-    let oldClient: CurlMultiClient
-    let newClient: CurlMultiClient
+    let oldClient: UpstreamClient
+    let newClient: UpstreamClient
     /// Lower-cased request headers never forwarded: the test-override header and its token.
     let strippedHeaders: Set<String>
     /// The request headers the flag decision reads (identity, targeting, test override). A
@@ -24,12 +24,12 @@ final class ActiveConfig: Sendable {
         if let previous, previous.config.upstreams.old == config.upstreams.old {
             oldClient = previous.oldClient
         } else {
-            oldClient = CurlMultiClient(upstream: config.upstreams.old, name: "old")
+            oldClient = UpstreamClient(upstream: config.upstreams.old, name: "old")
         }
         if let previous, previous.config.upstreams.new == config.upstreams.new {
             newClient = previous.newClient
         } else {
-            newClient = CurlMultiClient(upstream: config.upstreams.new, name: "new")
+            newClient = UpstreamClient(upstream: config.upstreams.new, name: "new")
         }
         var stripped: Set<String> = [FlagEvaluator.testTokenHeader.lowercased()]
         if let testOverride = config.flag.testOverride { stripped.insert(testOverride.header.lowercased()) }
@@ -46,23 +46,14 @@ final class ActiveConfig: Sendable {
 
     func client(for variant: Variant) -> CurlMultiClient {
         switch variant {
-        case .old: oldClient
-        case .new: newClient
+        case .old: oldClient.curl
+        case .new: newClient.curl
         }
     }
 
-    /// The clients of this config that `successor` does not use.
-    func clientsNotReused(by successor: ActiveConfig) -> [CurlMultiClient] {
-        [oldClient, newClient].filter { $0 !== successor.oldClient && $0 !== successor.newClient }
-    }
-
-    /// How long a request that started under this config can still be running.
-    var longestRequest: Duration {
-        config.upstreams.new.timeout + config.upstreams.old.timeout + .seconds(1)
-    }
-
+    /// Stops both clients now (process shutdown), whoever still holds them.
     func shutdown() {
-        oldClient.shutdown()
-        newClient.shutdown()
+        oldClient.curl.shutdown()
+        newClient.curl.shutdown()
     }
 }

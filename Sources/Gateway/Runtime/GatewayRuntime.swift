@@ -198,14 +198,14 @@ final class GatewayRuntime: Sendable {
         let unchanged = box.withLockedValue { $0.info.sha256 == sha && $0.info.lastError == nil }
         if unchanged && !force { return .unchanged }
 
-        let (previous, successor) = box.withLockedValue { state -> (ActiveConfig, ActiveConfig) in
-            let previous = state.snapshot.active
-            let successor = ActiveConfig(config: config, environment: environment, reusing: previous)
+        // Built outside the lock (it may start client threads); only reloads replace the active
+        // config and they are serialised by `reloadLock`, so `previous` is still current below.
+        let previous = snapshot().active
+        let successor = ActiveConfig(config: config, environment: environment, reusing: previous)
+        box.withLockedValue { state in
             state.snapshot = Self.snapshot(active: successor, persisted: state.persisted, percent: state.ramp.effectivePercent)
             state.info = ConfigInfo(path: path, sha256: sha, loadedAt: Date(), lastError: nil)
-            return (previous, successor)
         }
-        retire(previous.clientsNotReused(by: successor), after: previous.longestRequest)
         recorder.resize(window: config.guardrails?.window ?? Guardrails().window)
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
         superviseRamp()
@@ -225,15 +225,6 @@ final class GatewayRuntime: Sendable {
         if !changed.isEmpty {
             logger.warning("changed settings take effect only after a restart; the old values stay in force",
                            metadata: ["settings": "\(changed.joined(separator: ", "))"])
-        }
-    }
-
-    /// Stops clients that the new config no longer uses once their requests can have finished.
-    private func retire(_ clients: [CurlMultiClient], after delay: Duration) {
-        guard !clients.isEmpty else { return }
-        Task {
-            try? await Task.sleep(for: delay)
-            for client in clients { client.shutdown() }
         }
     }
 

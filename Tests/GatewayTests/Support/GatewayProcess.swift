@@ -16,13 +16,19 @@ final class GatewayProcess: Sendable {
 
     /// Starts the binary and waits for its "gateway listening" line. `standardOutput` is where
     /// the access log goes (default: discarded).
-    static func launch(arguments: [String], standardOutput: FileHandle = .nullDevice) async throws -> GatewayProcess {
+    /// `fileLimit` lowers the process's descriptor limit (`ulimit -n`) to run it out of them.
+    static func launch(arguments: [String], standardOutput: FileHandle = .nullDevice, fileLimit: Int? = nil) async throws -> GatewayProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw ProcessFailure(description: "\(binary.path) is missing: run `swift build` before `swift test`")
         }
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        if let fileLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         process.environment = ["LOG_LEVEL": "info", "PATH": "/usr/bin:/bin"]
         let errorPipe = Pipe()
         process.standardError = errorPipe
@@ -79,6 +85,25 @@ final class GatewayProcess: Sendable {
     }
 
     var log: String { stderr.withLockedValue { $0 } }
+
+    /// The process's threads and open descriptors now, from `/proc/<pid>`.
+    var threadsAndDescriptors: (threads: Int, descriptors: Int) {
+        let pid = process.processIdentifier
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? 0
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+        return (threads, descriptors)
+    }
+
+    /// CPU time the process has used so far (user + system), from `/proc/<pid>/stat`.
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
 
     func signal(_ number: Int32) {
         kill(process.processIdentifier, number)

@@ -42,6 +42,7 @@ struct Harness {
     static func with<T: Sendable>(
         configure: (inout GatewayConfig) -> Void = { _ in },
         accessLogger: Logger? = nil,
+        adminLimits: AdminLimits = AdminLimits(),
         _ body: (Harness) async throws -> T
     ) async throws -> T {
         let old = try await TestUpstream.start("old")
@@ -52,7 +53,7 @@ struct Harness {
         logger.logLevel = .critical
         let gateway = try await GatewayServer.start(
             config: config, environment: ["GATEWAY_TEST_TOKEN": testToken], logger: logger, accessLogger: accessLogger,
-            group: MultiThreadedEventLoopGroup.singleton
+            group: MultiThreadedEventLoopGroup.singleton, adminLimits: adminLimits
         )
         let harness = Harness(old: old, new: new, gateway: gateway, config: config)
         do {
@@ -66,7 +67,7 @@ struct Harness {
     }
 
     private func shutdown() async {
-        try? await gateway.shutdown()
+        await gateway.shutdown()
         await old.shutdown()
         await new.shutdown()
     }
