@@ -1,0 +1,417 @@
+/// A strict, incremental HTTP/1.1 request parser over bytes: feed it what the socket gave,
+/// pull events. It knows nothing of sockets, so it is tested in milliseconds.
+///
+/// Strict where leniency has been used for request smuggling (RFC 9112 §2.2, §5, §6, §7, §11):
+/// CRLF only (a bare CR or LF is an error), single spaces in the request line, no whitespace
+/// before a colon, no obs-fold, no control characters in values, Content-Length as digits only
+/// and never twice with different values or beside Transfer-Encoding, `chunked` as the only
+/// transfer coding. Every verdict carries the status DESIGN §9 asks for.
+///
+/// Input is held only as far as it is needed: a head until it is complete (and never past the
+/// URI and header limits: 414 and 431 are decided as soon as a limit is crossed), body bytes
+/// not at all beyond one `append`.
+public struct RequestParser: Sendable {
+    public enum Event: Sendable, Equatable {
+        case head(ParsedRequestHead)
+        case body([UInt8])
+        case end
+        /// The input cannot be read as HTTP/1.1; nothing after it is parsed.
+        case failure(HTTPRequestError)
+    }
+
+    /// Where the parser is in the input.
+    private enum State: Sendable {
+        /// Reading a head; `HeadScan` says how far.
+        case head
+        case fixedBody(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        /// The CRLF that ends a chunk's data.
+        case chunkDataEnd
+        case trailers
+        case failed
+    }
+
+    /// Progress through a head, so bytes are examined once however they are split.
+    private struct HeadScan: Sendable {
+        enum Phase: Sendable { case method, target, version, fields }
+        var phase = Phase.method
+        /// Offsets into `buffer`, relative to `start`.
+        var position = 0
+        var methodEnd = 0
+        var targetStart = 0
+        var targetEnd = 0
+        var lineStart = 0
+        /// A CR was the last byte examined; the next must be LF.
+        var sawCR = false
+        var fieldLines: [Range<Int>] = []
+        var headerBytes = 0
+    }
+
+    public var limits: RequestParserLimits
+    private var state = State.head
+    private var scan = HeadScan()
+    private var buffer: [UInt8] = []
+    private var start = 0
+    /// Bytes of the current chunk-size line or trailer line seen so far (bounded).
+    private var lineBytes = 0
+    private var trailerBytes = 0
+
+    /// The longest method, version and chunk-size line accepted.
+    static let maxMethodBytes = 32
+    static let maxChunkLineBytes = 1024
+
+    public init(limits: RequestParserLimits) {
+        self.limits = limits
+    }
+
+    /// Bytes of a request head have arrived and the head is not complete: the head-read
+    /// deadline applies, not the idle one.
+    public var hasPartialHead: Bool {
+        if case .head = state { return buffer.count > start }
+        return false
+    }
+
+    /// Between requests with nothing buffered.
+    public var isIdle: Bool { if case .head = state { return buffer.count == start } else { return false } }
+
+    public mutating func append(_ bytes: some Collection<UInt8>) {
+        if case .failed = state { return }
+        if start > 0 && start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        } else if start > 4096 && start > buffer.count / 2 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next event, or nil when more input is needed.
+    public mutating func next() -> Event? {
+        switch state {
+        case .failed:
+            return nil
+        case .head:
+            return parseHead()
+        case .fixedBody(let remaining):
+            let available = buffer.count - start
+            guard available > 0 else { return nil }
+            let count = min(available, remaining)
+            let chunk = Array(buffer[start..<(start + count)])
+            start += count
+            state = remaining == count ? .head : .fixedBody(remaining: remaining - count)
+            if remaining == count { pendingEnd = true }
+            return .body(chunk)
+        case .chunkSize:
+            return parseChunkSize()
+        case .chunkData(let remaining):
+            let available = buffer.count - start
+            guard available > 0 else { return nil }
+            let count = min(available, remaining)
+            let chunk = Array(buffer[start..<(start + count)])
+            start += count
+            state = remaining == count ? .chunkDataEnd : .chunkData(remaining: remaining - count)
+            return .body(chunk)
+        case .chunkDataEnd:
+            guard buffer.count - start >= 2 else {
+                if buffer.count - start == 1 && buffer[start] != 0x0D { return fail(400, "chunk data is not followed by CRLF") }
+                return nil
+            }
+            guard buffer[start] == 0x0D, buffer[start + 1] == 0x0A else { return fail(400, "chunk data is not followed by CRLF") }
+            start += 2
+            state = .chunkSize
+            return parseChunkSize()
+        case .trailers:
+            return parseTrailers()
+        }
+    }
+
+    /// Set when a fixed-length body's last byte was returned: `.end` comes next.
+    private var pendingEnd = false
+
+    // MARK: - Head
+
+    private mutating func parseHead() -> Event? {
+        if pendingEnd {
+            pendingEnd = false
+            return .end
+        }
+        while start + scan.position < buffer.count {
+            let byte = buffer[start + scan.position]
+            if scan.sawCR {
+                guard byte == 0x0A else { return fail(400, "a CR in the request head is not followed by LF") }
+                scan.sawCR = false
+                switch endOfLine(at: scan.position - 1) {
+                case .failed(let event): return event
+                case .headEnded:
+                    scan.position += 1
+                    return finishHead()
+                case .more:
+                    scan.position += 1
+                    continue
+                }
+            }
+            switch scan.phase {
+            case .method:
+                if byte == 0x20 {
+                    guard scan.position > 0 else { return fail(400, "the request line starts with a space") }
+                    scan.methodEnd = scan.position
+                    scan.targetStart = scan.position + 1
+                    scan.phase = .target
+                } else if byte == 0x0D && scan.position == 0 {
+                    scan.sawCR = true
+                } else if byte == 0x0A {
+                    return fail(400, "a bare LF in the request head")
+                } else if !HTTPBytes.isTokenByte(byte) {
+                    return fail(400, "the request method is not a token")
+                } else if scan.position >= Self.maxMethodBytes {
+                    return fail(400, "the request method is longer than \(Self.maxMethodBytes) bytes")
+                }
+            case .target:
+                if byte == 0x20 {
+                    guard scan.position > scan.targetStart else { return fail(400, "two spaces after the method") }
+                    scan.targetEnd = scan.position
+                    scan.phase = .version
+                } else if !HTTPBytes.isTargetByte(byte) {
+                    return fail(400, "the request target holds a byte that is not visible ASCII")
+                } else if scan.position - scan.targetStart >= limits.maxURIBytes {
+                    return fail(414, "the request URI is longer than \(limits.maxURIBytes) bytes")
+                }
+            case .version:
+                if byte == 0x0D {
+                    scan.sawCR = true
+                } else if byte == 0x0A {
+                    return fail(400, "a bare LF in the request head")
+                } else if scan.position - scan.targetEnd > 9 {
+                    return fail(400, "the request line does not end with HTTP/1.1 or HTTP/1.0")
+                }
+            case .fields:
+                if byte == 0x0D {
+                    scan.sawCR = true
+                } else if byte == 0x0A {
+                    return fail(400, "a bare LF in the request head")
+                } else if scan.headerBytes + (scan.position - scan.lineStart) + 1 > limits.maxHeaderBytes {
+                    return fail(431, "the request headers are larger than \(limits.maxHeaderBytes) bytes")
+                }
+            }
+            scan.position += 1
+        }
+        return nil
+    }
+
+    private enum LineOutcome {
+        case more
+        case headEnded
+        case failed(Event)
+    }
+
+    /// A line of the head ended at `crOffset` (the offset of its CR).
+    private mutating func endOfLine(at crOffset: Int) -> LineOutcome {
+        switch scan.phase {
+        case .method:
+            // An empty line before a request (RFC 9112 §2.2 allows ignoring it): drop it.
+            start += 2
+            scan = HeadScan()
+            scan.position = -1
+            return .more
+        case .target:
+            return .failed(fail(400, "the request line has no HTTP version"))
+        case .version:
+            let version = Array(buffer[(start + scan.targetEnd + 1)..<(start + crOffset)])
+            func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+            guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), isDigit(version[5]), version[6] == UInt8(ascii: "."),
+                  isDigit(version[7])
+            else {
+                return .failed(fail(400, "the request line does not end with HTTP/1.1 or HTTP/1.0"))
+            }
+            guard version[5] == UInt8(ascii: "1"), version[7] <= UInt8(ascii: "1") else {
+                return .failed(fail(505, "only HTTP/1.1 and HTTP/1.0 are supported"))
+            }
+            scan.phase = .fields
+            scan.lineStart = crOffset + 2
+            return .more
+        case .fields:
+            if crOffset == scan.lineStart { return .headEnded }
+            let line = scan.lineStart..<crOffset
+            scan.headerBytes += line.count + 2
+            if scan.headerBytes > limits.maxHeaderBytes {
+                return .failed(fail(431, "the request headers are larger than \(limits.maxHeaderBytes) bytes"))
+            }
+            if let problem = checkFieldLine((start + line.lowerBound)..<(start + line.upperBound), what: "header") {
+                return .failed(fail(problem.status, problem.message))
+            }
+            scan.fieldLines.append(line)
+            scan.lineStart = crOffset + 2
+            return .more
+        }
+    }
+
+    /// Name, colon, optional whitespace, value, optional whitespace (RFC 9112 §5); `line` is
+    /// absolute offsets into `buffer`, without its CRLF.
+    private func checkFieldLine(_ line: Range<Int>, what: String) -> HTTPRequestError? {
+        let first = buffer[line.lowerBound]
+        if first == 0x20 || first == 0x09 {
+            return HTTPRequestError(400, "a folded \(what) line (obs-fold)")
+        }
+        guard let colon = buffer[line].firstIndex(of: UInt8(ascii: ":")), colon > line.lowerBound else {
+            return HTTPRequestError(400, "a \(what) line without a name and a colon")
+        }
+        for offset in line.lowerBound..<colon where !HTTPBytes.isTokenByte(buffer[offset]) {
+            return HTTPRequestError(400, "a \(what) name holds a byte that is not a token character (whitespace before the colon?)")
+        }
+        for offset in (colon + 1)..<line.upperBound where !HTTPBytes.isValueByte(buffer[offset]) {
+            return HTTPRequestError(400, "a \(what) value holds a control character")
+        }
+        return nil
+    }
+
+    private mutating func finishHead() -> Event? {
+        let base = start
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: buffer[(base + range.lowerBound)..<(base + range.upperBound)], as: UTF8.self)
+        }
+        let method = text(0..<scan.methodEnd)
+        let target = text(scan.targetStart..<scan.targetEnd)
+        let minor = Int(buffer[base + scan.targetEnd + 8] - UInt8(ascii: "0"))
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(scan.fieldLines.count)
+        var contentLengths: [String] = []
+        var transferEncodings: [String] = []
+        for line in scan.fieldLines {
+            var colon = line.lowerBound
+            while buffer[base + colon] != UInt8(ascii: ":") { colon += 1 }
+            var valueStart = colon + 1
+            var valueEnd = line.upperBound
+            while valueStart < valueEnd, buffer[base + valueStart] == 0x20 || buffer[base + valueStart] == 0x09 { valueStart += 1 }
+            while valueEnd > valueStart, buffer[base + valueEnd - 1] == 0x20 || buffer[base + valueEnd - 1] == 0x09 { valueEnd -= 1 }
+            let name = text(line.lowerBound..<colon)
+            let value = text(valueStart..<valueEnd)
+            if ASCIICase.equals(name, "content-length") { contentLengths.append(value) }
+            if ASCIICase.equals(name, "transfer-encoding") { transferEncodings.append(value) }
+            headers.append((name, value))
+        }
+        start += scan.position
+        scan = HeadScan()
+
+        var framing = ParsedRequestHead.Framing.none
+        if !transferEncodings.isEmpty {
+            if minor == 0 { return fail(400, "Transfer-Encoding is not allowed on an HTTP/1.0 request") }
+            guard transferEncodings.count == 1, ASCIICase.equals(transferEncodings[0], "chunked") else {
+                return fail(501, "only Transfer-Encoding: chunked is supported")
+            }
+            if !contentLengths.isEmpty { return fail(400, "both Content-Length and Transfer-Encoding") }
+            framing = .chunked
+        }
+        var length: Int?
+        for value in contentLengths {
+            guard !value.isEmpty, value.utf8.count <= 18, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let parsed = Int(value),
+                  length == nil || length == parsed
+            else {
+                return fail(400, "invalid or conflicting Content-Length")
+            }
+            length = parsed
+        }
+        if let length, length > 0 { framing = .contentLength(length) }
+
+        switch framing {
+        case .none: pendingEnd = true
+        case .contentLength(let length): state = .fixedBody(remaining: length)
+        case .chunked:
+            state = .chunkSize
+            lineBytes = 0
+        }
+        return .head(ParsedRequestHead(method: method, target: target, minorVersion: minor, headers: headers, framing: framing))
+    }
+
+    // MARK: - Chunked body
+
+    /// `chunk-size [ chunk-ext ] CRLF`; a size of 0 starts the trailer section.
+    private mutating func parseChunkSize() -> Event? {
+        guard let lineEnd = findLineEnd(from: start) else {
+            if buffer.count - start > Self.maxChunkLineBytes { return fail(400, "a chunk-size line longer than \(Self.maxChunkLineBytes) bytes") }
+            return lineProblem(from: start)
+        }
+        if lineEnd - start > Self.maxChunkLineBytes { return fail(400, "a chunk-size line longer than \(Self.maxChunkLineBytes) bytes") }
+        var size = 0
+        var digits = 0
+        var index = start
+        while index < lineEnd, let value = HTTPBytes.hexValue(buffer[index]) {
+            digits += 1
+            guard digits <= 15 else { return fail(400, "a chunk size too large") }
+            size = size * 16 + value
+            index += 1
+        }
+        guard digits > 0 else { return fail(400, "a chunk without a hexadecimal size") }
+        if index < lineEnd {
+            // Chunk extensions are allowed and ignored; whitespace may precede them (BWS).
+            var cursor = index
+            while cursor < lineEnd, buffer[cursor] == 0x20 || buffer[cursor] == 0x09 { cursor += 1 }
+            guard cursor < lineEnd, buffer[cursor] == UInt8(ascii: ";") else { return fail(400, "a chunk size followed by something other than an extension") }
+            for offset in cursor..<lineEnd where !HTTPBytes.isValueByte(buffer[offset]) {
+                return fail(400, "a chunk extension holds a control character")
+            }
+        }
+        start = lineEnd + 2
+        if size == 0 {
+            state = .trailers
+            trailerBytes = 0
+            return parseTrailers()
+        }
+        state = .chunkData(remaining: size)
+        return next()
+    }
+
+    /// Trailer fields after the last chunk are checked like header fields and dropped (the
+    /// request goes upstream with a Content-Length); an empty line ends the message.
+    private mutating func parseTrailers() -> Event? {
+        while true {
+            guard let lineEnd = findLineEnd(from: start) else {
+                if trailerBytes + (buffer.count - start) > limits.maxHeaderBytes {
+                    return fail(431, "the trailer section is larger than \(limits.maxHeaderBytes) bytes")
+                }
+                return lineProblem(from: start)
+            }
+            if lineEnd == start {
+                start += 2
+                state = .head
+                return .end
+            }
+            trailerBytes += lineEnd - start + 2
+            if trailerBytes > limits.maxHeaderBytes { return fail(431, "the trailer section is larger than \(limits.maxHeaderBytes) bytes") }
+            if let problem = checkFieldLine(start..<lineEnd, what: "trailer") { return fail(problem.status, problem.message) }
+            start = lineEnd + 2
+        }
+    }
+
+    /// The offset of the CR of the first CRLF at or after `from`, or nil when none is buffered.
+    private func findLineEnd(from: Int) -> Int? {
+        var index = from
+        while index + 1 < buffer.count {
+            if buffer[index] == 0x0D && buffer[index + 1] == 0x0A { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// A bare CR or LF in a partial line is an error as soon as it is seen.
+    private mutating func lineProblem(from: Int) -> Event? {
+        var index = from
+        while index < buffer.count {
+            let byte = buffer[index]
+            if byte == 0x0A { return fail(400, "a bare LF in the chunked body framing") }
+            if byte == 0x0D && index + 1 < buffer.count { return fail(400, "a bare CR in the chunked body framing") }
+            index += 1
+        }
+        return nil
+    }
+
+    // MARK: - Failure
+
+    private mutating func fail(_ status: Int, _ message: String) -> Event {
+        state = .failed
+        buffer = []
+        start = 0
+        return .failure(HTTPRequestError(status, message))
+    }
+}
