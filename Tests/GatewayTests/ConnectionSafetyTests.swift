@@ -86,4 +86,25 @@ struct ConnectionSafetyTests {
             #expect(RawClient.statuses(other) == [200])
         }
     }
+
+    /// A partial pipelined head used to wait for `idle_timeout` (60 s) instead of
+    /// `header_read_timeout`: the parser now knows a next head has begun.
+    @Test func aPartialPipelinedHeadGetsTheHeadReadDeadline() async throws {
+        try await Harness.with(configure: { $0.limits.headerReadTimeout = .milliseconds(300); $0.limits.idleTimeout = .seconds(50) }) { h async throws in
+            let answer = try await RawClient.exchange(port: h.port, "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HT")
+            #expect(RawClient.statuses(answer) == [200, 408])
+            #expect(h.old.requests.map(\.uri) == ["/a"])
+        }
+    }
+
+    /// A 33 KiB URI got 431 (it overflowed the old parser's field limit) instead of 414.
+    @Test func aHugeURIIs414WhateverItsSize() async throws {
+        try await Harness.with { h in
+            for size in [9 << 10, 33 << 10, 200 << 10] {
+                let answer = try await RawClient.exchange(port: h.port, "GET /checkout?\(String(repeating: "q", count: size)) HTTP/1.1\r\nHost: a\r\n\r\n")
+                #expect(RawClient.statuses(answer) == [414], "\(size) bytes")
+            }
+            #expect(h.old.requests.isEmpty)
+        }
+    }
 }

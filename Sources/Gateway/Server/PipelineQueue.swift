@@ -1,3 +1,4 @@
+import GatewayCore
 import NIOCore
 import NIOHTTP1
 
@@ -6,7 +7,7 @@ import NIOHTTP1
 struct PipelineQueue {
     enum Item {
         case part(HTTPServerRequestPart)
-        case error(HTTPParserError)
+        case error(HTTPRequestError)
     }
 
     /// What a head or a parser error counts for; bodies count their bytes.

@@ -29,12 +29,12 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     private let runtime: GatewayRuntime
-    private let activity: ByteActivityHandler
+    private let decoder: RequestDecoder
     private let logger: Logger
     private var state = State.awaitingHead
     private var timer = ConnectionTimer()
     private var scheduledTimer: Scheduled<Void>?
-    /// Bytes of a head arrived and the head is not complete yet.
+    /// Bytes of a head are buffered in the decoder and the head is not complete yet.
     private var headInProgress = false
     private var ids = RandomID()
     private var queued = PipelineQueue()
@@ -48,9 +48,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     /// connection closes after it and nothing more is read.
     private var readingEnded = false
 
-    init(runtime: GatewayRuntime, activity: ByteActivityHandler, logger: Logger) {
+    init(runtime: GatewayRuntime, decoder: RequestDecoder, logger: Logger) {
         self.runtime = runtime
-        self.activity = activity
+        self.decoder = decoder
         self.logger = logger
         self.limits = runtime.snapshot().active.config.limits
     }
@@ -69,8 +69,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ByteActivityHandler.BytesArrived {
-            if case .awaitingHead = state { headInProgress = true }
+        if let progress = event as? RequestDecoder.HeadProgress {
+            headInProgress = progress.partialHeadBuffered
             return
         }
         if event is ChannelShouldQuiesceEvent {
@@ -154,25 +154,23 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
+        guard let requestError = error as? HTTPRequestError else {
             logger.debug("connection error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
             return
         }
-        logger.info("malformed request", metadata: ["error": "\(parserError)"])
+        logger.info("malformed request", metadata: ["error": "\(requestError)"])
         if case .forwarding = state {
-            queued.append(.error(parserError))
+            queued.append(.error(requestError))
             return
         }
-        handle(parserError, context: context)
+        handle(requestError, context: context)
     }
 
-    private func handle(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
+    private func handle(_ requestError: HTTPRequestError, context: ChannelHandlerContext) {
         switch state {
         case .awaitingHead, .readingBody:
-            let recent = activity.recentReads.map { String(buffer: $0) }.joined()
-            let status = ParserErrorClassifier.status(for: parserError, recentBytes: recent)
-            respondWithError(status, "malformed request: \(parserError)", requestID: nil, context: context)
+            respondWithError(HTTPResponseStatus(statusCode: requestError.status), requestError.message, requestID: nil, context: context)
         case .forwarding, .closing:
             state = .closing
             context.close(promise: nil)
@@ -209,6 +207,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let snapshot = runtime.snapshot()
         limits = snapshot.active.config.limits
+        decoder.update(limits)
         switch HeadValidator.check(head, limits: limits) {
         case .reject(let status, let message):
             respondWithError(status, message, requestID: nil, context: context)
@@ -289,18 +288,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         write(status: status, headers: headers, body: body, version: .http1_1, keepAlive: false, isHead: false, context: context)
     }
 
-    /// A 408 for a head that did not complete in time. No request exists yet as far as the HTTP
-    /// layers know, so the answer goes out as raw bytes below them.
+    /// A 408 for a head that did not complete in time.
     private func timeOutHead(context: ChannelHandlerContext) {
-        state = .closing
-        runtime.recorder.metrics.rejected(code: 408)
-        let id = ids.make()
-        let body = ErrorBody.make("the request head did not arrive in time", requestID: id, allocator: context.channel.allocator)
-        var raw = context.channel.allocator.buffer(capacity: 256 + body.readableBytes)
-        raw.writeString("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n\(ForwardingHeaders.requestIDHeader): \(id)\r\n")
-        raw.writeString("Content-Length: \(body.readableBytes)\r\nConnection: close\r\n\r\n")
-        raw.writeImmutableBuffer(body)
-        activity.writeRawAndClose(raw)
+        respondWithError(.requestTimeout, "the request head did not arrive within \(limits.headerReadTimeout)", requestID: nil, context: context)
     }
 
     private func write(
@@ -321,8 +311,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         if keepAlive, case .forwarding = state {
             closeAfter = false
             state = .awaitingHead
-            activity.forgetRecentReads()
-            arm(.idle, context: context)
+            // Part of a pipelined head already waiting gets the head-read deadline, not the idle one.
+            arm(headInProgress ? .headRead : .idle, context: context)
         } else {
             closeAfter = true
             state = .closing

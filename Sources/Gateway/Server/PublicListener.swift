@@ -4,15 +4,13 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Binds the public listener: HTTP/1.1 with keep-alive and pipelining, the decoder limits of
-/// `limits`, the connection cap, and one `ProxyConnectionHandler` per connection.
+/// Binds the public listener: HTTP/1.1 with keep-alive and pipelining through the gateway's own
+/// request parser, the connection cap, and one `ProxyConnectionHandler` per connection.
 enum PublicListener {
     static func bind(
         address: HostPort, runtime: GatewayRuntime, connections: ConnectionRegistry, group: any EventLoopGroup, logger: Logger
     ) async throws -> any Channel {
-        let limits = runtime.snapshot().active.config.limits
-        let decoderLimits = decoderLimits(for: limits)
-        return try await ServerBootstrap(group: group)
+        try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
@@ -29,31 +27,16 @@ enum PublicListener {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    let activity = ByteActivityHandler()
-                    try sync.addHandler(activity)
+                    let decoder = RequestDecoder(limits: runtime.snapshot().active.config.limits)
                     // Response headers are checked where they enter (libcurl's header callback
-                    // rejects control characters and non-token names), so NIO's per-write
-                    // validation would check them twice.
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits
-                    )
-                    try sync.addHandler(ProxyConnectionHandler(runtime: runtime, activity: activity, logger: logger))
+                    // rejects control characters and non-token names), so the encoder does not
+                    // check them again.
+                    try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
+                    try sync.addHandler(decoder)
+                    try sync.addHandler(ProxyConnectionHandler(runtime: runtime, decoder: decoder, logger: logger))
                 }
             }
             .bind(host: address.host, port: address.port)
             .get()
-    }
-
-    /// The parser's own caps sit just above ours so that our checks answer 414 and 431 precisely,
-    /// while a head far past them is still cut off by the parser before it is buffered whole.
-    private static func decoderLimits(for limits: Limits) -> NIOHTTPDecoderLimitConfiguration {
-        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-        decoderLimits.maxHeaderFieldSize = max(limits.maxHeaderBytes, limits.maxURIBytes) + 1024
-        decoderLimits.maxHeaderListSize = limits.maxHeaderBytes + limits.maxURIBytes + 1024
-        return decoderLimits
     }
 }

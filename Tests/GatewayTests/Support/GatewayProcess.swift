@@ -60,7 +60,7 @@ final class GatewayProcess: Sendable {
         process.arguments = arguments
         process.environment = ["PATH": "/usr/bin:/bin"]
         let errorFile = TemporaryFiles.path("stderr.txt")
-        FileManager.default.createFile(atPath: errorFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         process.standardError = errorHandle
         process.standardOutput = FileHandle.nullDevice
