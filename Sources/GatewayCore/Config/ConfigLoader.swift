@@ -67,7 +67,7 @@ public enum ConfigLoader {
 extension ConfigDecoder {
     static let topLevelKeys = [
         "version", "listen", "admin", "upstreams", "routes", "flag", "fallback", "schedule", "guardrails", "limits",
-        "state_file", "access_log",
+        "state_file", "state", "access_log",
     ]
 
     mutating func gatewayConfig(_ root: YAMLNode) -> GatewayConfig? {
@@ -85,6 +85,10 @@ extension ConfigDecoder {
         let guardrails = top["guardrails"].flatMap { guardrailsSection($0) }
         let limits = limitsSection(top["limits"])
         let stateFile = string(top["state_file"], "state_file")
+        let etcd = top["state"].flatMap { stateSection($0) }
+        if let stateNode = top["state"], top["state_file"] != nil {
+            fail(stateNode.mark, "state and state_file cannot both be set: state.etcd keeps the rollout state in etcd for a fleet, state_file on this machine")
+        }
         let accessLog = bool(top["access_log"], "access_log")
 
         guard let upstreams, let flag else { return nil }
@@ -97,6 +101,7 @@ extension ConfigDecoder {
         config.guardrails = guardrails
         config.limits = limits
         if let stateFile { config.stateFile = stateFile }
+        config.etcd = etcd
         if let accessLog { config.accessLog = accessLog }
         return config
     }

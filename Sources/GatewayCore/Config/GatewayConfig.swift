@@ -15,6 +15,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var guardrails: Guardrails?
     public var limits = Limits()
     public var stateFile = "./gateway-state.json"
+    /// `state.etcd`: the fleet's rollout state in etcd instead of `state_file`.
+    public var etcd: EtcdConfig?
     public var accessLog = true
 
     public init(upstreams: Upstreams, flag: FlagConfig) {

@@ -1,6 +1,9 @@
 /// Why a request got its variant; the names appear in logs, metrics and `explain`.
 public enum DecisionReason: String, Sendable, Hashable, CaseIterable {
     case disabled
+    /// A fleet replica that has never read the rollout state (etcd unreachable since start):
+    /// old, so that a restart can never undo a kill or a rollback.
+    case stateUnknown = "state_unknown"
     case rolledBack = "rolled_back"
     case override
     case targeting
@@ -9,7 +12,7 @@ public enum DecisionReason: String, Sendable, Hashable, CaseIterable {
     /// The matching OpenFeature (OFREP) reason.
     public var ofrepReason: String {
         switch self {
-        case .disabled, .rolledBack: "DISABLED"
+        case .disabled, .stateUnknown, .rolledBack: "DISABLED"
         case .override, .targeting: "TARGETING_MATCH"
         case .rollout: "SPLIT"
         }
@@ -35,11 +38,14 @@ public struct FlagState: Sendable, Equatable {
     public var killed: Bool
     public var latched: Bool
     public var effectivePercent: Int
+    /// The rollout state has never been read (a fleet replica that could not reach etcd yet).
+    public var unknown: Bool
 
-    public init(killed: Bool = false, latched: Bool = false, effectivePercent: Int) {
+    public init(killed: Bool = false, latched: Bool = false, effectivePercent: Int, unknown: Bool = false) {
         self.killed = killed
         self.latched = latched
         self.effectivePercent = effectivePercent
+        self.unknown = unknown
     }
 }
 
@@ -62,6 +68,9 @@ public struct FlagEvaluator: Sendable {
         let bucket = Bucketing.bucket(groupID: flag.groupID, identity: identity)
         if !flag.enabled || state.killed {
             return FlagDecision(variant: .old, reason: .disabled, bucket: bucket)
+        }
+        if state.unknown {
+            return FlagDecision(variant: .old, reason: .stateUnknown, bucket: bucket)
         }
         if state.latched {
             return FlagDecision(variant: .old, reason: .rolledBack, bucket: bucket)

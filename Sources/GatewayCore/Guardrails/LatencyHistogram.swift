@@ -21,6 +21,14 @@ public struct LatencyHistogram: Sendable, Equatable {
         total += 1
     }
 
+    /// Adds bucket counts published by another replica (extra buckets beyond ours are ignored).
+    public mutating func add(counts other: [UInt32]) {
+        for (index, count) in other.prefix(counts.count).enumerated() {
+            counts[index] &+= count
+            total += Int(count)
+        }
+    }
+
     public mutating func add(_ other: LatencyHistogram) {
         for index in counts.indices { counts[index] += other.counts[index] }
         total += other.total

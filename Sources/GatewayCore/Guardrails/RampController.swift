@@ -70,6 +70,19 @@ public enum RampController {
     }
 }
 
+extension RampController {
+    /// The percent in effect on a replica that does not lead the ramp: the stored schedule
+    /// step's, never a step of its own making (only the leader advances).
+    public static func percentInEffect(schedule: Schedule?, configuredPercent: Int, progress: ScheduleProgress?, now: Date) -> Int {
+        guard let schedule else { return configuredPercent }
+        guard now >= schedule.start else { return 0 }
+        guard let progress, progress.fingerprint == schedule.fingerprint, progress.step < schedule.steps.count else {
+            return schedule.steps[0].percent
+        }
+        return schedule.steps[progress.step].percent
+    }
+}
+
 extension Schedule {
     /// Identifies the schedule's content: start and every step.
     public var fingerprint: String {

@@ -73,17 +73,22 @@ public struct SlidingWindow: Sendable {
     }
 
     public func summary(at now: UInt64) -> Summary {
-        var total = Slot(start: now)
+        counts(at: now).summary
+    }
+
+    /// The window's totals in a form that adds up across replicas (the fleet's guardrails judge
+    /// the sum of every replica's window).
+    public func counts(at now: UInt64) -> WindowCounts {
+        var total = WindowCounts()
+        var latency = LatencyHistogram()
         for case let slot? in slots where slot.start + windowNanoseconds > now && slot.start <= now {
             total.requests += slot.requests
             total.errors += slot.errors
-            total.latency.add(slot.latency)
+            latency.add(slot.latency)
             total.conversionStarts += slot.conversionStarts
             total.conversionDones += slot.conversionDones
         }
-        return Summary(
-            requests: total.requests, errors: total.errors, p50Ms: total.latency.percentile(0.5), p99Ms: total.latency.percentile(0.99),
-            conversionStarts: total.conversionStarts, conversionDones: total.conversionDones
-        )
+        total.latencyCounts = latency.counts
+        return total
     }
 }

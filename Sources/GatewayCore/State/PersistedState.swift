@@ -1,15 +1,20 @@
 import Foundation
 
-/// What survives a restart in `state_file`: the admin kill switch, the guardrail latch and the
-/// position of the schedule.
+/// The rollout's runtime state, what survives a restart (in `state_file`, or in etcd for a
+/// fleet): the admin kill switch, the guardrail latch and the position of the schedule, each
+/// with who set it and when (the audit trail).
 public struct PersistedState: Codable, Sendable, Equatable {
     public var killed = false
     public var killedAt: Date?
+    /// Who turned the kill switch on: `token`, a peer address, or `gateway` for the gateway itself.
+    public var killedBy: String?
     /// Why the kill switch is on when it was not an operator's call (an unreadable state file).
     public var killReason: String?
     public var latched = false
     public var latchReason: String?
     public var latchedAt: Date?
+    /// The replica (or `gateway`) whose judgement latched the rollback, or who aborted.
+    public var latchedBy: String?
     public var schedule: ScheduleProgress?
 
     public init() {}
@@ -17,10 +22,12 @@ public struct PersistedState: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case killed
         case killedAt = "killed_at"
+        case killedBy = "killed_by"
         case killReason = "kill_reason"
         case latched
         case latchReason = "latch_reason"
         case latchedAt = "latched_at"
+        case latchedBy = "latched_by"
         case schedule
     }
 }
