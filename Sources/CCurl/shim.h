@@ -38,6 +38,12 @@ static inline CURLcode cg_easy_setopt_prereq_function(CURL *handle, curl_prereq_
     return curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, value);
 }
 
+typedef int (*cg_curl_xferinfo_callback)(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+
+static inline CURLcode cg_easy_setopt_xferinfo_function(CURL *handle, cg_curl_xferinfo_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
+}
+
 typedef int (*cg_curl_closesocket_callback)(void *clientp, curl_socket_t socket);
 
 static inline CURLcode cg_easy_setopt_closesocket_function(CURL *handle, cg_curl_closesocket_callback value) {

@@ -41,7 +41,8 @@ public struct GatewayService: Service {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: rampInterval)
                     if Task.isCancelled { break }
-                    runtime.superviseRamp()
+                    // With etcd the fleet coordinator runs the ramp, on the fleet's windows.
+                    if runtime.store is FileStateStore { runtime.superviseRamp(windows: runtime.localWindows(), leading: true) }
                 }
             }
             if runtime.configInfo.path != nil {
@@ -49,13 +50,13 @@ public struct GatewayService: Service {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: interval)
                         if Task.isCancelled { break }
-                        runtime.reload(force: false)
+                        _ = await Blocking.run { runtime.reload(force: false) }
                     }
                 }
                 group.addTask {
                     for await _ in await UnixSignalsSequence(trapping: .sighup) {
                         runtime.logger.notice("SIGHUP: reloading the config")
-                        runtime.reload(force: true)
+                        _ = await Blocking.run { runtime.reload(force: true) }
                     }
                 }
             }

@@ -39,7 +39,8 @@ enum AdminRoutes {
             return ofrep(path: path, headers: headers, body: body, snapshot: runtime.snapshot())
         case (.POST, "/admin/kill"), (.POST, "/admin/resume"), (.POST, "/admin/reload"):
             if let refusal = AdminAuthorization.refusal(headers: headers, peerIP: peerIP, runtime: runtime) { return refusal }
-            return await operate(String(path.dropFirst("/admin/".count)), runtime: runtime)
+            let actor = AdminAuthorization.actor(peerIP: peerIP, runtime: runtime)
+            return await operate(String(path.dropFirst("/admin/".count)), actor: actor, runtime: runtime)
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/status"), (_, "/admin/kill"), (_, "/admin/resume"), (_, "/admin/reload"):
             var answer = Answer.json(.methodNotAllowed, AdminJSON.encode(["error": "method not allowed"]))
             answer.headers.add(name: "Allow", value: path.hasPrefix("/admin/") ? "POST" : "GET")
@@ -49,26 +50,22 @@ enum AdminRoutes {
         }
     }
 
-    private static func operate(_ operation: String, runtime: GatewayRuntime) async -> Answer {
-        do {
-            switch operation {
-            case "kill":
-                try runtime.kill()
+    private static func operate(_ operation: String, actor: String, runtime: GatewayRuntime) async -> Answer {
+        switch operation {
+        case "kill", "resume":
+            let confirmed = operation == "kill" ? await runtime.kill(by: actor) : await runtime.resume(by: actor)
+            if confirmed { return .json(.ok, runtime.statusReport().encoded()) }
+            let message = "\(operation) is in effect on this replica, but the \(runtime.store.kind) state store did not confirm it in time, "
+                + "so other replicas may not have it yet; it is written as soon as the store answers (watch gateway_state_store_up)"
+            runtime.logger.error("admin operation not confirmed by the state store", metadata: ["operation": "\(operation)"])
+            return .json(.serviceUnavailable, AdminJSON.encode(["error": message]))
+        default:
+            switch await Blocking.run({ runtime.reload(force: true) }) {
+            case .applied, .unchanged:
                 return .json(.ok, runtime.statusReport().encoded())
-            case "resume":
-                try runtime.resume()
-                return .json(.ok, runtime.statusReport().encoded())
-            default:
-                switch runtime.reload(force: true) {
-                case .applied, .unchanged:
-                    return .json(.ok, runtime.statusReport().encoded())
-                case .rejected(let errors):
-                    return .json(.unprocessableEntity, AdminJSON.encode(["error": "config rejected", "errors": errors]))
-                }
+            case .rejected(let errors):
+                return .json(.unprocessableEntity, AdminJSON.encode(["error": "config rejected", "errors": errors]))
             }
-        } catch {
-            runtime.logger.error("admin operation failed", metadata: ["operation": "\(operation)", "error": "\(error)"])
-            return .json(.internalServerError, AdminJSON.encode(["error": "\(operation) applied in memory, but the state file could not be written: \(error)"]))
         }
     }
 
@@ -110,6 +107,14 @@ enum AdminAuthorization {
             return .json(.forbidden, AdminJSON.encode(["error": "admin changes are accepted from loopback peers only unless \(tokenEnv) is set"]))
         }
         return nil
+    }
+
+    /// Who an authorised admin request is, for the audit trail: `token` when the token was the
+    /// credential, else the loopback peer's address.
+    static func actor(peerIP: String?, runtime: GatewayRuntime) -> String {
+        let tokenEnv = runtime.snapshot().active.config.admin.tokenEnv
+        if let token = runtime.environment[tokenEnv], !token.isEmpty { return "token" }
+        return peerIP.map { "peer \($0)" } ?? "peer unknown"
     }
 
     /// The credentials of a single `Authorization: Bearer …` field; the scheme name is

@@ -40,6 +40,10 @@ final class GatewayMetrics: Sendable {
     let rollbackLatched: MetricGauge
     let lastReloadTimestamp: MetricGauge
     let openConnections: MetricGauge
+    /// 1 while the rollout state store answers (always 1 for `state_file`).
+    let stateStoreUp: MetricGauge
+    /// 1 on the replica that leads the ramp (always 1 for `state_file`).
+    let rampLeader: MetricGauge
     /// Lines the process's log writers dropped (full queue, failed output), read at each scrape.
     private let accessLogDropped: Prometheus.Counter
     private let operationalLogDropped: Prometheus.Counter
@@ -58,6 +62,8 @@ final class GatewayMetrics: Sendable {
         rollbackLatched = MetricGauge(label: "gateway_rollback_latched", factory: factory)
         lastReloadTimestamp = MetricGauge(label: "gateway_config_last_reload_timestamp_seconds", factory: factory)
         openConnections = MetricGauge(label: "gateway_open_connections", factory: factory)
+        stateStoreUp = MetricGauge(label: "gateway_state_store_up", factory: factory)
+        rampLeader = MetricGauge(label: "gateway_ramp_leader", factory: factory)
         accessLogDropped = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "gateway", metricName: "access_log_dropped", unitName: "total",
             helpText: "Access-log lines dropped because stdout was full, slow or broken."
@@ -112,6 +118,11 @@ final class GatewayMetrics: Sendable {
         flagPercent.record(effectivePercent)
         flagEnabled.set(enabled)
         rollbackLatched.set(latched)
+    }
+
+    func publishStore(up: Bool, leader: Bool) {
+        stateStoreUp.set(up)
+        rampLeader.set(leader)
     }
 
     /// A request the gateway answered itself without forwarding (DESIGN §9: 400, 408, 413, …).

@@ -51,6 +51,13 @@ final class TrafficRecorder: Sendable {
         }
     }
 
+    /// Both windows as counts that add up across replicas.
+    func counts(at now: NIODeadline = .now()) -> [Variant: WindowCounts] {
+        windows.withLockedValue { windows in
+            windows.byUpstream.mapValues { $0.counts(at: now.uptimeNanoseconds) }
+        }
+    }
+
     func summaries(at now: NIODeadline = .now()) -> [Variant: SlidingWindow.Summary] {
         windows.withLockedValue { windows in
             windows.byUpstream.mapValues { $0.summary(at: now.uptimeNanoseconds) }

@@ -7,11 +7,15 @@ import GatewayCore
 public enum OfflineFlagState {
     public static func load(config: GatewayConfig, now: Date = Date()) -> FlagState {
         var persisted = PersistedState()
-        switch StateStore(path: config.stateFile).load() {
+        let store: any RolloutStateStore =
+            config.etcd.map { EtcdStateStore(config: $0, flagKey: config.flag.key, environment: ProcessInfo.processInfo.environment) }
+            ?? FileStateStore(path: config.stateFile)
+        switch store.read() {
         case .fresh: break
-        case .loaded(let state): persisted = state
-        // The gateway starts killed on such a file, so explain decides as killed too.
-        case .unreadable: persisted.killed = true
+        case .state(let state, _): persisted = state
+        // The gateway starts killed on such a file, and old for everyone while etcd cannot be
+        // read, so explain decides the same way.
+        case .unreadable, .unreachable: persisted.killed = true
         }
         let empty = SlidingWindow.Summary(requests: 0, errors: 0, p50Ms: nil, p99Ms: nil)
         let decision = RampController.evaluate(RampController.Input(

@@ -8,8 +8,29 @@ import Logging
 /// starts killed and says so (see `Loaded.unreadable`). Writes are durable: a temporary file is
 /// written and fsync'ed, renamed over the old one, and the directory fsync'ed, so a crash or a
 /// power cut leaves either the old state or the new one, whole.
-struct StateStore: Sendable {
+struct FileStateStore: RolloutStateStore {
     let path: String
+    var kind: String { "file" }
+
+    func read() -> StoreRead {
+        switch load() {
+        case .fresh: .fresh
+        case .loaded(let state): .state(state, revision: 0)
+        case .unreadable(let reason): .unreadable(reason)
+        }
+    }
+
+    /// This process is the file's only writer, so the new state is the change on top of the
+    /// state it last wrote.
+    func commit(_ change: StateChange, onto state: PersistedState) -> CommitOutcome {
+        let next = change.applied(to: state)
+        do {
+            try save(next)
+            return .committed(next, revision: 0)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
 
     enum Loaded: Equatable {
         /// No state file yet: a first start.
