@@ -12,6 +12,8 @@ public final class GatewayServer: Sendable {
     private let publicChannel: any Channel
     private let adminChannel: any Channel
     private let connections: ConnectionRegistry
+    /// With `state.etcd`: the replica's heartbeat, election and watch.
+    private let fleet: FleetCoordinator?
     private let ownsGroup: Bool
     private let group: any EventLoopGroup
 
@@ -56,6 +58,11 @@ public final class GatewayServer: Sendable {
             config: config, configPath: configPath, sourceSHA: sourceSHA, sourceStamp: sourceStamp, environment: environment,
             logger: logger, accessLog: accessLogger.map(AccessLog.init(logger:))
         )
+        var fleet: FleetCoordinator?
+        if let etcd = runtime.store as? EtcdStateStore {
+            fleet = FleetCoordinator(runtime: runtime, store: etcd)
+            await fleet?.start()
+        }
         let metrics = runtime.recorder.metrics
         let connections = ConnectionRegistry(maximum: config.limits.maxConnections) { count in
             metrics.setOpenConnections(count)
@@ -69,7 +76,7 @@ public final class GatewayServer: Sendable {
             let adminChannel = try await AdminListener.bind(address: config.admin.listen, runtime: runtime, limits: adminLimits, group: eventLoops)
             bound.append(adminChannel)
             let server = GatewayServer(
-                runtime: runtime, publicChannel: publicChannel, adminChannel: adminChannel, connections: connections,
+                runtime: runtime, publicChannel: publicChannel, adminChannel: adminChannel, connections: connections, fleet: fleet,
                 group: eventLoops, ownsGroup: group == nil
             )
             logger.info("gateway listening", metadata: [
@@ -84,6 +91,7 @@ public final class GatewayServer: Sendable {
             return server
         } catch {
             for channel in bound { try? await channel.close() }
+            fleet?.stop()
             runtime.shutdown()
             if group == nil { try? await eventLoops.shutdownGracefully() }
             throw error
@@ -91,9 +99,10 @@ public final class GatewayServer: Sendable {
     }
 
     private init(
-        runtime: GatewayRuntime, publicChannel: any Channel, adminChannel: any Channel, connections: ConnectionRegistry,
+        runtime: GatewayRuntime, publicChannel: any Channel, adminChannel: any Channel, connections: ConnectionRegistry, fleet: FleetCoordinator?,
         group: any EventLoopGroup, ownsGroup: Bool
     ) {
+        self.fleet = fleet
         self.runtime = runtime
         self.publicChannel = publicChannel
         self.adminChannel = adminChannel
@@ -121,6 +130,7 @@ public final class GatewayServer: Sendable {
             connections.closeAll()
         }
         try? await adminChannel.close()
+        fleet?.stop()
         runtime.shutdown()
         if ownsGroup { try? await group.shutdownGracefully() }
         runtime.logger.notice("stopped")

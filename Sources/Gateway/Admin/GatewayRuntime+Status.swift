@@ -2,6 +2,24 @@ import Foundation
 import GatewayCore
 
 extension GatewayRuntime {
+    func fleetPart() -> StatusReport.FleetPart {
+        let fleet = fleetView
+        let info = configInfo
+        var replicas = fleet.replicas.map { id, record in
+            StatusReport.FleetPart.Replica(
+                id: id, version: record.version, configSHA256: record.configSHA256, revision: record.revision, startedAt: record.startedAt
+            )
+        }.sorted { $0.id < $1.id }
+        if store is FileStateStore {
+            replicas = [.init(id: replicaID, version: GatewayVersion.current, configSHA256: info.sha256, revision: 0, startedAt: startedAt)]
+        }
+        return StatusReport.FleetPart(
+            store: store.kind, storeUp: fleet.storeUp, revision: fleet.revision, leader: store is FileStateStore ? replicaID : fleet.leader,
+            thisReplica: replicaID, leading: store is FileStateStore || fleet.isLeader, replicas: replicas,
+            configHashes: Array(Set(replicas.map(\.configSHA256))).sorted()
+        )
+    }
+
     func statusReport() -> StatusReport {
         let snapshot = snapshot()
         let info = configInfo
@@ -20,9 +38,11 @@ extension GatewayRuntime {
             flag: .init(
                 key: config.flag.key, enabled: config.flag.enabled, percentConfigured: config.flag.percent,
                 percentEffective: snapshot.flagState.effectivePercent, killed: persisted.killed, killedAt: persisted.killedAt,
-                killReason: persisted.killReason,
-                latched: persisted.latched, latchReason: persisted.latchReason, latchedAt: persisted.latchedAt
+                killReason: persisted.killReason, killedBy: persisted.killedBy,
+                latched: persisted.latched, latchReason: persisted.latchReason, latchedAt: persisted.latchedAt,
+                latchedBy: persisted.latchedBy, stateUnknown: snapshot.flagState.unknown ? true : nil
             ),
+            fleet: fleetPart(),
             schedule: config.schedule.map { schedule in
                 StatusReport.SchedulePart(
                     step: persisted.schedule.map { $0.step + 1 }, steps: schedule.steps.count, percent: ramp.effectivePercent,

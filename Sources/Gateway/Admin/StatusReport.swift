@@ -25,9 +25,13 @@ public struct StatusReport: Codable, Sendable {
         public var killedAt: Date?
         /// Set when the gateway killed itself (an unreadable state file), not an operator.
         public var killReason: String?
+        public var killedBy: String?
         public var latched: Bool
         public var latchReason: String?
         public var latchedAt: Date?
+        public var latchedBy: String?
+        /// The fleet replica has never read the rollout state: everyone gets old.
+        public var stateUnknown: Bool?
 
         enum CodingKeys: String, CodingKey {
             case key, enabled, killed, latched
@@ -35,8 +39,11 @@ public struct StatusReport: Codable, Sendable {
             case percentEffective = "percent_effective"
             case killedAt = "killed_at"
             case killReason = "kill_reason"
+            case killedBy = "killed_by"
             case latchReason = "latch_reason"
             case latchedAt = "latched_at"
+            case latchedBy = "latched_by"
+            case stateUnknown = "state_unknown"
         }
     }
 
@@ -77,8 +84,45 @@ public struct StatusReport: Codable, Sendable {
         }
     }
 
+    /// Where the rollout state lives and, with etcd, the fleet.
+    public struct FleetPart: Codable, Sendable {
+        public struct Replica: Codable, Sendable {
+            public var id: String
+            public var version: String
+            public var configSHA256: String
+            public var revision: Int64
+            public var startedAt: Date
+
+            enum CodingKeys: String, CodingKey {
+                case id, version, revision
+                case configSHA256 = "config_sha256"
+                case startedAt = "started_at"
+            }
+        }
+
+        /// `file` or `etcd`.
+        public var store: String
+        public var storeUp: Bool
+        /// The store revision of the state this replica has (etcd).
+        public var revision: Int64
+        public var leader: String?
+        public var thisReplica: String
+        public var leading: Bool
+        public var replicas: [Replica]
+        /// Distinct config hashes among the live replicas: two mean a config rollout is under way.
+        public var configHashes: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case store, revision, leader, leading, replicas
+            case storeUp = "store_up"
+            case thisReplica = "this_replica"
+            case configHashes = "config_hashes"
+        }
+    }
+
     public var config: ConfigPart
     public var flag: FlagPart
+    public var fleet: FleetPart?
     public var schedule: SchedulePart?
     public var guardrails: GuardrailPart?
     /// Per upstream (`old`, `new`) over `guardrails.window` (5m without guardrails).
@@ -89,7 +133,7 @@ public struct StatusReport: Codable, Sendable {
     public var version: String
 
     enum CodingKeys: String, CodingKey {
-        case config, flag, schedule, guardrails, window, draining, version
+        case config, flag, fleet, schedule, guardrails, window, draining, version
         case windowSeconds = "window_seconds"
         case startedAt = "started_at"
     }

@@ -11,6 +11,7 @@ public enum StatusSummary {
             state = "KILLED \(how)\(flag.killedAt.map { " at \(iso($0))" } ?? "")"
         }
         if flag.latched { state += "; ROLLED BACK by guardrails: \(flag.latchReason ?? "no reason recorded")" }
+        if flag.stateUnknown == true { state = "STATE UNKNOWN: the rollout state was never read from etcd, everyone gets old" }
         lines.append("flag \(flag.key): \(state)")
         lines.append("percent: \(flag.percentEffective)% in effect (\(flag.percentConfigured)% configured)")
         if let schedule = report.schedule {
@@ -29,6 +30,17 @@ public enum StatusSummary {
         if let error = report.config.lastError {
             lines.append("LAST RELOAD REJECTED (the config above keeps serving):")
             lines += error.split(separator: "\n").map { "  \($0)" }
+        }
+        if let fleet = report.fleet, fleet.store == "etcd" {
+            lines.append("state: etcd \(fleet.storeUp ? "up" : "UNREACHABLE (keeping the last state read)"), revision \(fleet.revision)")
+            lines.append("fleet: \(fleet.replicas.count) replica\(fleet.replicas.count == 1 ? "" : "s"), leader \(fleet.leader ?? "none")\(fleet.leading ? " (this one)" : "")")
+            for replica in fleet.replicas {
+                let marks = (replica.id == fleet.leader ? " leader" : "") + (replica.id == fleet.thisReplica ? " (this one)" : "")
+                lines.append("  \(replica.id): config \(replica.configSHA256.prefix(12)), revision \(replica.revision), version \(replica.version)\(marks)")
+            }
+            if fleet.configHashes.count > 1 {
+                lines.append("  \(fleet.configHashes.count) config hashes: a config rollout is under way (or a replica did not reload)")
+            }
         }
         lines.append("last \(report.windowSeconds)s:")
         for variant in ["old", "new"] {

@@ -202,6 +202,25 @@ extension GatewayRuntime {
         run(actions)
     }
 
+    /// What the last heartbeat saw of the fleet (nil: etcd did not answer).
+    func updateFleet(_ snapshot: FleetSnapshot?, leading: Bool) {
+        let (changed, leader) = box.withLockedValue { state -> (Bool, String?) in
+            let before = state.fleet.isLeader
+            state.fleet.isLeader = leading
+            if let snapshot {
+                state.fleet.storeUp = true
+                state.fleet.leader = snapshot.leader
+                state.fleet.replicas = snapshot.replicas
+                state.fleet.revision = max(state.fleet.revision, snapshot.revision)
+            }
+            return (before != leading, state.fleet.leader)
+        }
+        if changed {
+            logger.notice(leading ? "this replica now leads the ramp" : "this replica no longer leads the ramp", metadata: ["leader": "\(leader ?? "none")"])
+        }
+        publishGauges()
+    }
+
     func storeUnreachable(_ reason: String) {
         let wasUp = box.withLockedValue { state -> Bool in
             defer { state.fleet.storeUp = false }

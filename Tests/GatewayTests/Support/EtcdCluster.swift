@@ -1,0 +1,115 @@
+import Foundation
+import Gateway
+import NIOConcurrencyHelpers
+
+/// Real etcd members (Debian's `etcd-server`) on free loopback ports with temporary data
+/// directories, started and stopped by the test. One member, or three for member loss.
+final class EtcdCluster: Sendable {
+    struct Member: Sendable {
+        var name: String
+        var clientPort: Int
+        var peerPort: Int
+        var dataDirectory: String
+        var clientURL: String { "http://127.0.0.1:\(clientPort)" }
+        var peerURL: String { "http://127.0.0.1:\(peerPort)" }
+    }
+
+    let members: [Member]
+    private let processes: NIOLockedValueBox<[String: Process]>
+
+    var endpoints: [String] { members.map(\.clientURL) }
+
+    static var binary: String? {
+        ["/usr/bin/etcd", "/usr/local/bin/etcd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Starts `size` members and waits until the cluster answers.
+    static func start(size: Int = 1) async throws -> EtcdCluster {
+        let cluster = try EtcdCluster(plannedSize: size)
+        for member in cluster.members { try cluster.launch(member) }
+        try await cluster.waitUntilHealthy()
+        return cluster
+    }
+
+    /// A cluster planned but not started: its endpoints refuse connections until `startAll()`.
+    static func planned(size: Int = 1) throws -> EtcdCluster {
+        try EtcdCluster(plannedSize: size)
+    }
+
+    private init(plannedSize size: Int) throws {
+        guard Self.binary != nil else {
+            throw ProcessFailure(description: "etcd is not installed: apt-get install etcd-server (scripts/install-deps does)")
+        }
+        var members: [Member] = []
+        for index in 0..<size {
+            let directory = TemporaryFiles.path("etcd-\(index)")
+            members.append(Member(name: "m\(index)", clientPort: try FreePort.find(), peerPort: try FreePort.find(), dataDirectory: directory))
+        }
+        self.members = members
+        processes = NIOLockedValueBox([:])
+    }
+
+    func startAll() async throws {
+        for member in members { try launch(member) }
+        try await waitUntilHealthy()
+    }
+
+    private func launch(_ member: Member) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary!)
+        let cluster = members.map { "\($0.name)=\($0.peerURL)" }.joined(separator: ",")
+        process.arguments = [
+            "--name", member.name, "--data-dir", member.dataDirectory,
+            "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
+            "--listen-peer-urls", member.peerURL, "--initial-advertise-peer-urls", member.peerURL,
+            "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", "t-\(RandomSuffix.make())",
+            "--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "error",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        processes.withLockedValue { $0[member.name] = process }
+    }
+
+    private func waitUntilHealthy() async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            var healthy = 0
+            for member in members where processes.withLockedValue({ $0[member.name]?.isRunning == true }) {
+                let url = member.clientURL + "/health"
+                let answer = try? await offThePool { try SimpleHTTPClient.get(url, timeout: .seconds(1)) }
+                if let answer, answer.status == 200, String(decoding: answer.body, as: UTF8.self).contains("true") { healthy += 1 }
+            }
+            if healthy == processes.withLockedValue({ $0.values.filter(\.isRunning).count }) && healthy > 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ProcessFailure(description: "etcd did not become healthy")
+    }
+
+    /// Ends a member at once (SIGKILL), as a crashed node.
+    func kill(member index: Int) {
+        let process = processes.withLockedValue { $0.removeValue(forKey: members[index].name) }
+        process?.signal(SIGKILL)
+        process?.waitUntilExit()
+    }
+
+    func stop() {
+        for index in members.indices { kill(member: index) }
+        for member in members { try? FileManager.default.removeItem(atPath: member.dataDirectory) }
+    }
+}
+
+extension Process {
+    func signal(_ number: Int32) {
+        Glibc.kill(processIdentifier, number)
+    }
+}
+
+/// A loopback port nothing listens on right now (bound to port 0, read back, released).
+enum FreePort {
+    static func find() throws -> Int {
+        let holder = try RefusingPort()
+        defer { holder.close() }
+        return holder.port
+    }
+}
