@@ -62,8 +62,10 @@ extension GatewayRuntime {
         return await waitUntilSettled(sequence, within: storeTimeout)
     }
 
+    /// How long an admin call waits for the store to confirm its change: long enough for an
+    /// etcd cluster to elect a new leader after losing one (its calls fail meanwhile).
     private var storeTimeout: Duration {
-        (snapshot().active.config.etcd?.timeout ?? .seconds(1)) * 3
+        max(.seconds(5), (snapshot().active.config.etcd?.timeout ?? .seconds(1)) * 3)
     }
 
     /// Waits until the store settled the `sequence`th proposal, at most `limit`.
@@ -158,11 +160,10 @@ extension GatewayRuntime {
 
     // MARK: - The store
 
-    /// The committer's work: hands the first pending change to the store; true when there may
-    /// be more to do now, false when it should wait (nothing pending, or the store is down).
-    func commitNext() -> Bool {
+    /// The committer's work: hands the first pending change to the store.
+    func commitNext() -> StateCommitter.Progress {
         let next = box.withLockedValue { state in state.machine.pending.first.map { ($0, state.machine.stored) } }
-        guard let (change, stored) = next else { return false }
+        guard let (change, stored) = next else { return .idle }
         let outcome = store.commit(change, onto: stored)
         let (actions, waiters) = box.withLockedValue { state -> ([Action], [CheckedContinuation<Bool, Never>]) in
             var actions: [Action]
@@ -185,11 +186,11 @@ extension GatewayRuntime {
         if case .failed(let reason) = outcome {
             logger.error("rollout state not written; retrying", metadata: ["store": "\(store.kind)", "change": "\(change.name)", "error": "\(reason)"])
             publishGauges()
-            return false
+            return .failed
         }
         for waiter in waiters { waiter.resume(returning: true) }
         run(actions.filter { if case .commit = $0 { false } else { true } })
-        return true
+        return .more
     }
 
     /// What the store says now (a read at start, after a watch event, after a re-list).

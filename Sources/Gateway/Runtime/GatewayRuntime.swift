@@ -97,7 +97,7 @@ final class GatewayRuntime: Sendable {
             ramp: ramp, info: info, lastSeenStamp: sourceStamp
         ))
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
-        committer.start { [weak self] in self?.commitNext() ?? false }
+        committer.start { [weak self] in self?.commitNext() ?? .idle }
         if store is FileStateStore { startFromFile() }
         publishGauges()
     }

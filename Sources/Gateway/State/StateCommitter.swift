@@ -11,18 +11,37 @@ final class StateCommitter: @unchecked Sendable {
     private var wakeRequested = false
     private var stopped = false
 
-    /// Starts the thread; `work` commits one change and says whether more may be ready now.
-    func start(_ work: @escaping @Sendable () -> Bool) {
+    enum Progress {
+        /// A change was settled; more may be ready.
+        case more
+        /// Nothing pending.
+        case idle
+        /// The store did not take the change; try again after a pause.
+        case failed
+    }
+
+    /// Starts the thread; `work` commits one change.
+    func start(_ work: @escaping @Sendable () -> Progress) {
         let thread = Thread { [self] in
+            // After a failed write, retry soon and then less often: 0.1 s doubling up to 1 s.
+            var pause = 0.1
             while true {
                 condition.lock()
                 let stop = stopped
                 wakeRequested = false
                 condition.unlock()
                 if stop { return }
-                if work() { continue }
+                switch work() {
+                case .more:
+                    pause = 0.1
+                    continue
+                case .idle:
+                    pause = 0.1
+                case .failed:
+                    pause = min(1, pause * 2)
+                }
                 condition.lock()
-                if !wakeRequested && !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: 1)) }
+                if !wakeRequested && !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: pause)) }
                 condition.unlock()
             }
         }

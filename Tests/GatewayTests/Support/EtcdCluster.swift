@@ -15,6 +15,8 @@ final class EtcdCluster: Sendable {
     }
 
     let members: [Member]
+    /// One token for every member: members of different tokens refuse each other.
+    private let token = "t-\(RandomSuffix.make())"
     private let processes: NIOLockedValueBox<[String: Process]>
 
     var endpoints: [String] { members.map(\.clientURL) }
@@ -62,7 +64,7 @@ final class EtcdCluster: Sendable {
             "--name", member.name, "--data-dir", member.dataDirectory,
             "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
             "--listen-peer-urls", member.peerURL, "--initial-advertise-peer-urls", member.peerURL,
-            "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", "t-\(RandomSuffix.make())",
+            "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", token,
             "--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "error",
         ]
         process.standardOutput = FileHandle.nullDevice
