@@ -34,6 +34,8 @@ final class GatewayMetrics: Sendable {
 
     private let counters = NIOLockedValueBox([SeriesKey: MetricCounter]())
     private let timers = NIOLockedValueBox([SeriesKey: MetricTimer]())
+    private let gauges = NIOLockedValueBox([SeriesKey: MetricGauge]())
+    private let loadedConfig = NIOLockedValueBox<String?>(nil)
 
     let flagPercent: MetricGauge
     let flagEnabled: MetricGauge
@@ -118,6 +120,23 @@ final class GatewayMetrics: Sendable {
         flagPercent.record(effectivePercent)
         flagEnabled.set(enabled)
         rollbackLatched.set(latched)
+    }
+
+    /// `gateway_config_info{sha256}`: 1 for the config in force, 0 for the ones before it, so a
+    /// fleet shows how many distinct configs its replicas run.
+    func configLoaded(sha256: String) {
+        let previous = loadedConfig.withLockedValue { current -> String? in
+            defer { current = sha256 }
+            return current
+        }
+        if let previous, previous != sha256 { configInfo(previous).record(0) }
+        configInfo(sha256).record(1)
+    }
+
+    private func configInfo(_ sha256: String) -> MetricGauge {
+        Self.cached(SeriesKey(name: "gateway_config_info", first: sha256, second: "", code: 0), in: gauges) {
+            MetricGauge(label: "gateway_config_info", dimensions: [("sha256", sha256)], factory: factory)
+        }
     }
 
     func publishStore(up: Bool, leader: Bool) {

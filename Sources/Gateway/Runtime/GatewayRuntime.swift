@@ -97,6 +97,7 @@ final class GatewayRuntime: Sendable {
             ramp: ramp, info: info, lastSeenStamp: sourceStamp
         ))
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
+        recorder.metrics.configLoaded(sha256: sourceSHA)
         committer.start { [weak self] in self?.commitNext() ?? .idle }
         if store is FileStateStore { startFromFile() }
         publishGauges()
@@ -168,6 +169,7 @@ final class GatewayRuntime: Sendable {
         }
         recorder.resize(window: config.guardrails?.window ?? Guardrails().window)
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
+        recorder.metrics.configLoaded(sha256: sha)
         if store is FileStateStore { superviseRamp(windows: localWindows(), leading: true) }
         warnAboutRestartOnlySettings(old: previous.config, new: config)
         logger.notice("config reloaded", metadata: [
