@@ -17,11 +17,27 @@ struct AdminOptions: ParsableArguments {
             headers.append(("Authorization", "Bearer \(token)"))
         }
         let url = (admin.hasSuffix("/") ? String(admin.dropLast()) : admin) + "/admin/\(operation)"
-        let response = try SimpleHTTPClient.request(method: "POST", url: url, headers: headers, body: Data())
+        let response: SimpleHTTPClient.Response
+        do {
+            response = try SimpleHTTPClient.request(method: "POST", url: url, headers: headers, body: Data())
+        } catch {
+            Self.fail("cannot reach the admin listener at \(admin): \(error) (is the gateway running? is --admin right?)")
+        }
         guard response.status == 200 else {
-            throw ValidationError("\(url) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))")
+            let detail = String(decoding: response.body, as: UTF8.self)
+            switch response.status {
+            case 401: Self.fail("\(operation) refused (401): set \(tokenEnv) to the gateway's admin token")
+            case 403: Self.fail("\(operation) refused (403): without a token only loopback peers may change the gateway; set \(tokenEnv)")
+            default: Self.fail("\(url) answered \(response.status): \(detail)")
+            }
         }
         print(StatusSummary.render(try StatusReport.decode(response.body)))
+    }
+
+    /// Not a usage error: says what went wrong and exits 1, without a usage block.
+    static func fail(_ message: String) -> Never {
+        try? FileHandle.standardError.write(contentsOf: Data("checkout-gateway: \(message)\n".utf8))
+        Foundation.exit(1)
     }
 }
 

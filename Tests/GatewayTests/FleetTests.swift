@@ -11,6 +11,7 @@ struct FleetTests {
         let etcd = try await EtcdCluster.start()
         defer { etcd.stop() }
         let fleet = try await FleetHarness.make(etcd: etcd)
+        defer { fleet.killAll() }
         var replicas: [GatewayProcess] = []
         for _ in 0..<3 { replicas.append(try await fleet.launchReplica()) }
         for replica in replicas {
@@ -39,6 +40,7 @@ struct FleetTests {
         let etcd = try await EtcdCluster.start()
         defer { etcd.stop() }
         let fleet = try await FleetHarness.make(etcd: etcd)
+        defer { fleet.killAll() }
         let first = try await fleet.launchReplica()
         try await fleet.waitUntil("serving new", within: .seconds(5)) { try await fleet.variant(first) == "new" }
         #expect(try await fleet.admin(first, "/admin/kill").status == 200)
@@ -66,6 +68,7 @@ struct FleetTests {
           action: rollback
         """
         let fleet = try await FleetHarness.make(etcd: etcd, extra: guardrails)
+        defer { fleet.killAll() }
         fleet.new.set(.respond(status: 500, body: nil, headers: []))
         var replicas: [GatewayProcess] = []
         for _ in 0..<3 { replicas.append(try await fleet.launchReplica()) }
@@ -107,6 +110,7 @@ struct FleetTests {
         let etcd = try EtcdCluster.planned()
         defer { etcd.stop() }
         let fleet = try await FleetHarness.make(etcd: etcd)
+        defer { fleet.killAll() }
         let replica = try await fleet.launchReplica()
         #expect(try await TestClient.send(port: replica.adminPort, path: "/readyz").status == 200)
         #expect(try await fleet.variant(replica) == "old")
@@ -146,6 +150,7 @@ struct FleetTests {
             - { percent: 100 }
         """
         let fleet = try await FleetHarness.make(etcd: etcd, extra: schedule)
+        defer { fleet.killAll() }
         let first = try await fleet.launchReplica()
         try await fleet.waitUntil("the first replica leads", within: .seconds(5)) {
             try await fleet.status(first)[path: "fleet.leading"] as? Bool == true
@@ -178,6 +183,7 @@ struct FleetTests {
         let etcd = try await EtcdCluster.start(size: 3)
         defer { etcd.stop() }
         let fleet = try await FleetHarness.make(etcd: etcd)
+        defer { fleet.killAll() }
         let a = try await fleet.launchReplica()
         let b = try await fleet.launchReplica()
         for replica in [a, b] {

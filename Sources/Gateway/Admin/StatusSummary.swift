@@ -7,13 +7,17 @@ public enum StatusSummary {
         let flag = report.flag
         var state = flag.enabled ? "enabled" : "disabled (flag.enabled: false)"
         if flag.killed {
-            let how = flag.killReason ?? "via /admin/kill"
+            let how = flag.killReason ?? "by \(flag.killedBy ?? "an operator")"
             state = "KILLED \(how)\(flag.killedAt.map { " at \(iso($0))" } ?? "")"
         }
         if flag.latched { state += "; ROLLED BACK by guardrails: \(flag.latchReason ?? "no reason recorded")" }
         if flag.stateUnknown == true { state = "STATE UNKNOWN: the rollout state was never read from etcd, everyone gets old" }
         lines.append("flag \(flag.key): \(state)")
-        lines.append("percent: \(flag.percentEffective)% in effect (\(flag.percentConfigured)% configured)")
+        // What shoppers get, not what the ramp would give: nobody gets new while off, killed,
+        // rolled back or unknown.
+        let everyoneOld = !flag.enabled || flag.killed || flag.latched || flag.stateUnknown == true
+        let held = everyoneOld && flag.percentEffective > 0 ? "; the ramp stands at \(flag.percentEffective)% for when it is back" : ""
+        lines.append("percent: \(everyoneOld ? 0 : flag.percentEffective)% in effect (\(flag.percentConfigured)% configured\(held))")
         if let schedule = report.schedule {
             if let step = schedule.step {
                 let next = schedule.nextStepAt.map { ", next step not before \(iso($0))" } ?? " (last step)"

@@ -28,8 +28,13 @@ final class EtcdCluster: Sendable {
     /// Starts `size` members and waits until the cluster answers.
     static func start(size: Int = 1) async throws -> EtcdCluster {
         let cluster = try EtcdCluster(plannedSize: size)
-        for member in cluster.members { try cluster.launch(member) }
-        try await cluster.waitUntilHealthy()
+        do {
+            for member in cluster.members { try cluster.launch(member) }
+            try await cluster.waitUntilHealthy()
+        } catch {
+            cluster.stop()
+            throw error
+        }
         return cluster
     }
 
@@ -70,6 +75,7 @@ final class EtcdCluster: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        ChildProcesses.track(process)
         processes.withLockedValue { $0[member.name] = process }
     }
 

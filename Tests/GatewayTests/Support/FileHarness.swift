@@ -18,7 +18,7 @@ struct FileHarness {
 
     static func yaml(
         old: TestUpstream, new: TestUpstream, percent: Int, enabled: Bool = true, stateFile: String, extra: String = "",
-        adminHost: String = "127.0.0.1", newTimeout: String = "400ms", accessLog: Bool = false
+        adminHost: String = "127.0.0.1", newTimeout: String = "5s", accessLog: Bool = false
     ) -> String {
         """
         version: 1

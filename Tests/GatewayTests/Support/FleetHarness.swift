@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOHTTP1
 
 /// Several real gateway processes sharing one etcd (real members on loopback), between two real
@@ -8,6 +9,8 @@ final class FleetHarness: Sendable {
     let old: TestUpstream
     let new: TestUpstream
     let configPath: String
+    /// Every replica launched, so none outlives a failed test (`killAll`).
+    private let launched = NIOLockedValueBox<[GatewayProcess]>([])
 
     static func make(etcd: EtcdCluster, percent: Int = 100, extra: String = "") async throws -> FleetHarness {
         let old = try await TestUpstream.start("old")
@@ -54,7 +57,17 @@ final class FleetHarness: Sendable {
     }
 
     func launchReplica() async throws -> GatewayProcess {
-        try await GatewayProcess.launch(arguments: ["serve", "--config", configPath, "--shutdown-grace", "1"])
+        let replica = try await GatewayProcess.launch(arguments: ["serve", "--config", configPath, "--shutdown-grace", "1"])
+        launched.withLockedValue { $0.append(replica) }
+        return replica
+    }
+
+    /// Ends every replica still running at once (for `defer`, whatever the test's outcome).
+    func killAll() {
+        for replica in launched.withLockedValue({ $0 }) where replica.process.isRunning {
+            replica.signal(SIGKILL)
+            replica.process.waitUntilExit()
+        }
     }
 
     func variant(_ gateway: GatewayProcess, user: String = "shopper") async throws -> String? {

@@ -24,7 +24,9 @@ final class GatewayProcess: Sendable {
         let process = Process()
         if let fileLimit {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", binary.path] + arguments
+            // `;` rather than `&&`: dash forks for the last command of an and-list, and the test
+            // must signal the gateway itself.
+            process.arguments = ["-c", "ulimit -n \(fileLimit) || exit 1; exec \"$0\" \"$@\"", binary.path] + arguments
         } else {
             process.executableURL = binary
             process.arguments = arguments
@@ -39,6 +41,7 @@ final class GatewayProcess: Sendable {
             stderr.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
         }
         try process.run()
+        ChildProcesses.track(process)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             let text = stderr.withLockedValue { $0 }
@@ -65,6 +68,7 @@ final class GatewayProcess: Sendable {
         process.standardError = errorHandle
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        ChildProcesses.track(process)
         let deadline = ContinuousClock.now + limit
         while process.isRunning && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))

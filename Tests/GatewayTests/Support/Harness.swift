@@ -19,14 +19,16 @@ struct Harness {
     static let testToken = "test-token-123"
 
     /// The config every integration test starts from: routes for /checkout and /api/checkout,
-    /// the flag on at 0%, short upstream timeouts so hangs are quick to observe.
+    /// the flag on at 0%.
     static func baseConfig(old: TestUpstream, new: TestUpstream) -> GatewayConfig {
         var upstreams = Upstreams(
             old: .oldDefaults(url: UpstreamURL(old.url)!),
             new: .newDefaults(url: UpstreamURL(new.url)!)
         )
-        upstreams.old.timeout = .seconds(2)
-        upstreams.new.timeout = .milliseconds(400)
+        // Generous: the suite runs many gateways, upstreams and etcd members at once on two
+        // cores. Tests of timeouts set short ones themselves.
+        upstreams.old.timeout = .seconds(5)
+        upstreams.new.timeout = .seconds(5)
         var flag = FlagConfig(key: "new-checkout")
         flag.enabled = true
         flag.testOverride = TestOverride()
