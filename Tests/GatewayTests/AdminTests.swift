@@ -69,6 +69,16 @@ struct AdminTests {
         }
     }
 
+    /// A refusal is not a usage error: the command says what to do and exits 1, without a usage block.
+    @Test func theKillCommandExplainsARefusal() async throws {
+        try await FileHarness.with(percent: 100, environment: ["GATEWAY_ADMIN_TOKEN": "s3cret"]) { h async throws in
+            let result = try await GatewayProcess.run(arguments: ["kill", "--admin", "http://127.0.0.1:\(h.adminPort)"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("kill refused (401): set GATEWAY_ADMIN_TOKEN to the gateway's admin token"), "\(result.stderr)")
+            #expect(!result.stderr.contains("Usage:"))
+        }
+    }
+
     /// The scheme name is case-insensitive (RFC 9110 §11.1); two Authorization fields are not.
     @Test func theBearerSchemeIsMatchedCaseInsensitively() async throws {
         try await FileHarness.with(percent: 100, environment: ["GATEWAY_ADMIN_TOKEN": "s3cret"]) { h async throws in

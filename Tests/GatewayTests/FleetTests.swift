@@ -31,6 +31,15 @@ struct FleetTests {
         for replica in replicas {
             try await fleet.waitUntil("the resume reaches every replica", within: .seconds(2)) { try await fleet.variant(replica) == "new" }
         }
+        try await fleet.waitUntil("every replica's heartbeat is seen", within: .seconds(5)) {
+            (try await fleet.status(replicas[1])[path: "fleet.replicas"] as? [Any])?.count == 3
+        }
+        let summary = try await GatewayProcess.run(arguments: ["status", "--admin", "http://127.0.0.1:\(replicas[1].adminPort)"])
+        #expect(summary.status == 0)
+        #expect(summary.stdout.contains("state: etcd up, revision "), "\(summary.stdout)")
+        #expect(summary.stdout.contains("fleet: 3 replicas, leader "), "\(summary.stdout)")
+        #expect(summary.stdout.contains("(this one)"), "\(summary.stdout)")
+        #expect(!summary.stdout.contains("config hashes"), "one config file, one hash")
         #expect(replicas[0].log.contains(#""audit":"kill""#))
         #expect(replicas[2].log.contains(#""audit":"resume""#))
         await fleet.stop(replicas)

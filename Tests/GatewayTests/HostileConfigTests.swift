@@ -47,7 +47,7 @@ struct HostileConfigTests {
         bytes.append(0x0A)
         try Data(bytes).write(to: URL(fileURLWithPath: config))
         for command in ["serve", "validate"] {
-            let (status, stderr) = try await GatewayProcess.run(arguments: [command, "--config", config])
+            let (status, _, stderr) = try await GatewayProcess.run(arguments: [command, "--config", config])
             #expect(status == 1, "\(command)")
             #expect(stderr.contains("\(config):1:1: the file is not valid UTF-8"), "\(command): \(stderr)")
         }

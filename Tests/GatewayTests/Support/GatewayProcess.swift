@@ -56,29 +56,34 @@ final class GatewayProcess: Sendable {
         throw ProcessFailure(description: "the gateway did not start: \(stderr.withLockedValue { $0 })")
     }
 
-    /// Runs the binary to its end (at most `limit`) and returns its exit status and stderr.
-    static func run(arguments: [String], within limit: Duration = .seconds(20)) async throws -> (status: Int32, stderr: String) {
+    /// Runs the binary to its end (at most `limit`) and returns its exit status, stdout and stderr.
+    static func run(arguments: [String], within limit: Duration = .seconds(20)) async throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.environment = ["PATH": "/usr/bin:/bin"]
+        let outputFile = TemporaryFiles.path("stdout.txt")
         let errorFile = TemporaryFiles.path("stderr.txt")
+        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
+        let outputHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
         let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
+        process.standardOutput = outputHandle
         process.standardError = errorHandle
-        process.standardOutput = FileHandle.nullDevice
         try process.run()
         ChildProcesses.track(process)
         let deadline = ContinuousClock.now + limit
         while process.isRunning && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
+        try outputHandle.close()
         try errorHandle.close()
         guard !process.isRunning else {
             process.terminate()
             throw ProcessFailure(description: "\(arguments) did not exit")
         }
-        return (process.terminationStatus, (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? "")
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        return (process.terminationStatus, read(outputFile), read(errorFile))
     }
 
     private init(process: Process, publicPort: Int, adminPort: Int, stderr: NIOLockedValueBox<String>) {
