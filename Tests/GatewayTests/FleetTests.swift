@@ -229,4 +229,43 @@ struct FleetTests {
         #expect(statuses.keys.allSatisfy { $0 == 200 }, "every request answered 200: \(statuses)")
         await fleet.stop([a, b])
     }
+
+    /// A replica cut off from etcd advances nothing but still protects shoppers: it latches on
+    /// its own traffic, and the latch reaches etcd — and every replica — once etcd is back.
+    @Test func aReplicaCutOffFromEtcdLatchesOnItsOwnTrafficAndTheLatchIsWrittenLater() async throws {
+        let etcd = try await EtcdCluster.start()
+        defer { etcd.stop() }
+        let guardrails = """
+        guardrails:
+          window: 1m
+          min_requests: 10
+          max_error_rate: 0.05
+          action: rollback
+        """
+        let fleet = try await FleetHarness.make(etcd: etcd, extra: guardrails)
+        defer { fleet.killAll() }
+        let replica = try await fleet.launchReplica()
+        try await fleet.waitUntil("serving new", within: .seconds(5)) { try await fleet.variant(replica) == "new" }
+        etcd.kill(member: 0)
+        try await fleet.waitUntil("etcd is seen gone", within: .seconds(5)) {
+            try await fleet.status(replica)[path: "fleet.store_up"] as? Bool == false
+        }
+        fleet.new.set(.respond(status: 500, body: nil, headers: []))
+        for user in 0..<15 {
+            #expect(try await TestClient.send(port: replica.publicPort, path: "/checkout", headers: [("X-User-Id", "u\(user)")]).status == 200)
+        }
+        try await fleet.waitUntil("the replica latches on its own traffic", within: .seconds(5)) {
+            try await fleet.status(replica)[path: "flag.latched"] as? Bool == true
+        }
+        #expect(try await fleet.variant(replica) == "old")
+
+        try await etcd.restart(member: 0)
+        let other = try await fleet.launchReplica()
+        try await fleet.waitUntil("the latch reached etcd and the new replica", within: .seconds(5)) {
+            try await fleet.status(other)[path: "flag.latched"] as? Bool == true
+        }
+        let reason = try await fleet.status(other)[path: "flag.latch_reason"] as? String ?? ""
+        #expect(reason.contains("judged locally while the state store was unreachable"), "\(reason)")
+        await fleet.stop([replica, other])
+    }
 }

@@ -101,6 +101,12 @@ final class EtcdCluster: Sendable {
         process?.waitUntilExit()
     }
 
+    /// Starts a killed member again on its data directory, and waits until the cluster answers.
+    func restart(member index: Int) async throws {
+        try launch(members[index])
+        try await waitUntilHealthy()
+    }
+
     func stop() {
         for index in members.indices { kill(member: index) }
         for member in members { try? FileManager.default.removeItem(atPath: member.dataDirectory) }
