@@ -35,7 +35,7 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     private var timer = ConnectionTimer()
     private var scheduledTimer: Scheduled<Void>?
     /// Bytes of a head are buffered in the decoder and the head is not complete yet.
-    private var headInProgress = false
+    private var headInProgress: Bool { decoder.partialHeadBuffered }
     private var ids = RandomID()
     private var queued = PipelineQueue()
     /// The limits of the config the latest request started with (no lock taken per read).
@@ -69,10 +69,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let progress = event as? RequestDecoder.HeadProgress {
-            headInProgress = progress.partialHeadBuffered
-            return
-        }
         if event is ChannelShouldQuiesceEvent {
             quiescing = true
             if case .awaitingHead = state, !headInProgress, queued.isEmpty {
@@ -132,7 +128,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         case (_, .closing):
             return
         case (.head(let head), .awaitingHead):
-            headInProgress = false
             disarm()
             receiveHead(head, context: context)
         case (.body(var chunk), .readingBody(var request)):

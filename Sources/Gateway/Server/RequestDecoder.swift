@@ -11,17 +11,16 @@ final class RequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = HTTPServerRequestPart
 
-    /// Sent after every read: whether bytes of an incomplete request head are buffered.
-    struct HeadProgress: Sendable {
-        var partialHeadBuffered: Bool
-    }
-
     private var parser: RequestParser
     private var failed = false
 
     init(limits: Limits) {
         parser = RequestParser(limits: Self.parserLimits(limits))
     }
+
+    /// Bytes of an incomplete request head are buffered: the connection handler (same event
+    /// loop) reads this when it picks a deadline.
+    var partialHeadBuffered: Bool { parser.hasPartialHead }
 
     /// The limits of the config the latest request started with; they apply from the next head.
     func update(_ limits: Limits) {
@@ -55,6 +54,5 @@ final class RequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
         }
-        context.fireUserInboundEventTriggered(HeadProgress(partialHeadBuffered: parser.hasPartialHead))
     }
 }
