@@ -7,6 +7,17 @@ import Testing
 /// replica does on its own (a restart, a late start) can undo one.
 @Suite("Fleet state in etcd", .serialized, .timeLimit(.minutes(2)))
 struct FleetTests {
+    /// Guardrails that roll back as soon as new's error rate passes 5% over `minRequests`.
+    static func guardrails(minRequests: Int) -> String {
+        """
+        guardrails:
+          window: 1m
+          min_requests: \(minRequests)
+          max_error_rate: 0.05
+          action: rollback
+        """
+    }
+
     @Test func killOnOneReplicaReachesEveryReplicaAndResumeOnAnotherUndoesIt() async throws {
         let etcd = try await EtcdCluster.start()
         defer { etcd.stop() }
@@ -69,14 +80,7 @@ struct FleetTests {
     @Test func theFleetLatchesOnTheSumOfItsReplicasWindows() async throws {
         let etcd = try await EtcdCluster.start()
         defer { etcd.stop() }
-        let guardrails = """
-        guardrails:
-          window: 1m
-          min_requests: 30
-          max_error_rate: 0.05
-          action: rollback
-        """
-        let fleet = try await FleetHarness.make(etcd: etcd, extra: guardrails)
+        let fleet = try await FleetHarness.make(etcd: etcd, extra: Self.guardrails(minRequests: 30))
         defer { fleet.killAll() }
         fleet.new.set(.respond(status: 500, body: nil, headers: []))
         var replicas: [GatewayProcess] = []
@@ -235,14 +239,7 @@ struct FleetTests {
     @Test func aReplicaCutOffFromEtcdLatchesOnItsOwnTrafficAndTheLatchIsWrittenLater() async throws {
         let etcd = try await EtcdCluster.start()
         defer { etcd.stop() }
-        let guardrails = """
-        guardrails:
-          window: 1m
-          min_requests: 10
-          max_error_rate: 0.05
-          action: rollback
-        """
-        let fleet = try await FleetHarness.make(etcd: etcd, extra: guardrails)
+        let fleet = try await FleetHarness.make(etcd: etcd, extra: Self.guardrails(minRequests: 10))
         defer { fleet.killAll() }
         let replica = try await fleet.launchReplica()
         try await fleet.waitUntil("serving new", within: .seconds(5)) { try await fleet.variant(replica) == "new" }

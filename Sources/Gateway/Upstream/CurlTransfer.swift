@@ -115,7 +115,7 @@ final class CurlTransfer {
         }
         if line.isEmpty { return }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0,
-              line[0..<colon].allSatisfy(HeaderBytes.isTokenByte)
+              line[0..<colon].allSatisfy(HTTPBytes.isTokenByte)
         else {
             malformedHeader = true
             return
@@ -125,7 +125,7 @@ final class CurlTransfer {
         while valueStart < valueEnd, line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t") { valueStart += 1 }
         while valueEnd > valueStart, line[valueEnd - 1] == UInt8(ascii: " ") || line[valueEnd - 1] == UInt8(ascii: "\t") { valueEnd -= 1 }
         let valueBytes = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
-        guard valueBytes.allSatisfy(HeaderBytes.isValueByte) else {
+        guard valueBytes.allSatisfy(HTTPBytes.isValueByte) else {
             malformedHeader = true
             return
         }
@@ -152,27 +152,6 @@ final class CurlTransfer {
     /// Transfer-Encoding (RFC 9112 §6.3: request smuggling material).
     var hasAmbiguousFraming: Bool {
         contentLengths.count > 1 || (!contentLengths.isEmpty && sawTransferEncoding)
-    }
-}
-
-/// RFC 9110 field syntax, byte by byte: what may be passed on to a client unchanged.
-enum HeaderBytes {
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
-    }
-
-    /// Visible characters, spaces, tabs and obs-text; no control characters.
-    static func isValueByte(_ byte: UInt8) -> Bool {
-        byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
     }
 }
 

@@ -95,23 +95,15 @@ public struct RequestParser: Sendable {
         case .head:
             return parseHead()
         case .fixedBody(let remaining):
-            let available = buffer.count - start
-            guard available > 0 else { return nil }
-            let count = min(available, remaining)
-            let chunk = Array(buffer[start..<(start + count)])
-            start += count
-            state = remaining == count ? .head : .fixedBody(remaining: remaining - count)
-            if remaining == count { pendingEnd = true }
+            guard let (chunk, left) = takeBody(upTo: remaining) else { return nil }
+            state = left == 0 ? .head : .fixedBody(remaining: left)
+            if left == 0 { pendingEnd = true }
             return .body(chunk)
         case .chunkSize:
             return parseChunkSize()
         case .chunkData(let remaining):
-            let available = buffer.count - start
-            guard available > 0 else { return nil }
-            let count = min(available, remaining)
-            let chunk = Array(buffer[start..<(start + count)])
-            start += count
-            state = remaining == count ? .chunkDataEnd : .chunkData(remaining: remaining - count)
+            guard let (chunk, left) = takeBody(upTo: remaining) else { return nil }
+            state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
             return .body(chunk)
         case .chunkDataEnd:
             guard buffer.count - start >= 2 else {
@@ -125,6 +117,15 @@ public struct RequestParser: Sendable {
         case .trailers:
             return parseTrailers()
         }
+    }
+
+    /// Up to `remaining` buffered body bytes, and how many are still to come; nil when none is
+    /// buffered.
+    private mutating func takeBody(upTo remaining: Int) -> ([UInt8], Int)? {
+        let count = min(buffer.count - start, remaining)
+        guard count > 0 else { return nil }
+        defer { start += count }
+        return (Array(buffer[start..<(start + count)]), remaining - count)
     }
 
     /// Set when a fixed-length body's last byte was returned: `.end` comes next.
