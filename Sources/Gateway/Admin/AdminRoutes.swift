@@ -120,7 +120,7 @@ enum AdminAuthorization {
     /// The credentials of a single `Authorization: Bearer …` field; the scheme name is
     /// case-insensitive (RFC 9110 §11.1), spaces around the token are not part of it.
     static func bearerToken(_ headers: HTTPHeaders) -> String? {
-        let fields = headers[canonicalForm: "authorization"]
+        let fields = headers["authorization"]
         guard fields.count == 1, let field = fields.first else { return nil }
         let parts = field.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, ASCIICase.equals(String(parts[0]), "bearer") else { return nil }

@@ -33,7 +33,15 @@ struct ClientRequest {
     /// A header the flag decision would read that this routed request carries more than once.
     var repeatedDecisionHeader: String? {
         guard active.config.routes.matches(target: head.uri, method: head.method.rawValue) else { return nil }
-        return active.decisionHeaders.first { head.headers[canonicalForm: $0].count > 1 }
+        // Fields counted by name, not values split at commas: one field `a, b` is one value.
+        for name in active.decisionHeaders {
+            var seen = 0
+            for field in head.headers where ASCIICase.equals(field.name, name) {
+                seen += 1
+                if seen > 1 { return name }
+            }
+        }
+        return nil
     }
 
     /// The decided and rewritten request, plus what the answer must carry back.
