@@ -91,8 +91,11 @@ public final class GatewayServer: Sendable {
             return server
         } catch {
             for channel in bound { try? await channel.close() }
-            fleet?.stop()
-            runtime.shutdown()
+            let stoppedFleet = fleet
+            await Blocking.run {
+                stoppedFleet?.stop()
+                runtime.shutdown()
+            }
             if group == nil { try? await eventLoops.shutdownGracefully() }
             throw error
         }
@@ -130,8 +133,11 @@ public final class GatewayServer: Sendable {
             connections.closeAll()
         }
         try? await adminChannel.close()
-        fleet?.stop()
-        runtime.shutdown()
+        let (fleet, runtime) = (fleet, runtime)
+        await Blocking.run {
+            fleet?.stop()
+            runtime.shutdown()
+        }
         if ownsGroup { try? await group.shutdownGracefully() }
         runtime.logger.notice("stopped")
     }

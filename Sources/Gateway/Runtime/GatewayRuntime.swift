@@ -214,8 +214,10 @@ final class GatewayRuntime: Sendable {
         recorder.metrics.publishStore(up: fleet.storeUp, leader: fleet.isLeader)
     }
 
+    /// Writes the rollout changes still pending (a ramp step, a latch) and stops the upstream
+    /// clients. Blocks up to a few seconds: call it off the cooperative pool.
     func shutdown() {
-        committer.stop()
+        committer.stop(within: .seconds(3))
         snapshot().active.shutdown()
     }
 }

@@ -1,15 +1,18 @@
 import Foundation
+import GatewayCore
 
 /// The thread that writes the rollout state: it hands the runtime's pending changes to the
 /// store one at a time, in the order they were made (a kill is never overtaken by an older ramp
-/// step), and retries every second while the store is unreachable. Store calls block, so they
+/// step), and retries with back-off while the store is unreachable. Store calls block, so they
 /// never run on an event loop or the cooperative pool.
 ///
-/// `@unchecked Sendable`: `wakeRequested` and `stopped` are only touched while holding `condition`.
+/// `@unchecked Sendable`: `wakeRequested`, `stopping` and `exited` are only touched while
+/// holding `condition`.
 final class StateCommitter: @unchecked Sendable {
     private let condition = NSCondition()
     private var wakeRequested = false
-    private var stopped = false
+    private var stopping = false
+    private var exited = false
 
     enum Progress {
         /// A change was settled; more may be ready.
@@ -27,11 +30,19 @@ final class StateCommitter: @unchecked Sendable {
             var pause = 0.1
             while true {
                 condition.lock()
-                let stop = stopped
+                let stop = stopping
                 wakeRequested = false
                 condition.unlock()
-                if stop { return }
-                switch work() {
+                let progress = work()
+                if stop && progress != .more {
+                    // Stopping: everything the store would take is written; then the thread ends.
+                    condition.lock()
+                    exited = true
+                    condition.broadcast()
+                    condition.unlock()
+                    return
+                }
+                switch progress {
                 case .more:
                     pause = 0.1
                     continue
@@ -41,7 +52,7 @@ final class StateCommitter: @unchecked Sendable {
                     pause = min(1, pause * 2)
                 }
                 condition.lock()
-                if !wakeRequested && !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: pause)) }
+                if !wakeRequested && !stopping { _ = condition.wait(until: Date(timeIntervalSinceNow: pause)) }
                 condition.unlock()
             }
         }
@@ -56,10 +67,14 @@ final class StateCommitter: @unchecked Sendable {
         condition.unlock()
     }
 
-    func stop() {
+    /// Writes what is still pending (as far as the store takes it) and stops the thread; waits
+    /// at most `limit` for that. Blocks: call it off the cooperative pool.
+    func stop(within limit: Duration) {
+        let deadline = Date(timeIntervalSinceNow: limit.seconds)
         condition.lock()
-        stopped = true
-        condition.signal()
+        stopping = true
+        condition.broadcast()
+        while !exited && condition.wait(until: deadline) {}
         condition.unlock()
     }
 }
