@@ -13,41 +13,41 @@ struct ListenerLimitsTests {
         try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
     }
 
-    /// A kept-alive admin connection that has had its answer, so the listener has admitted it.
-    private func admittedConnection(_ port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+    /// Runs `body` while `count` kept-alive admin connections are open, each of which has had its
+    /// answer (so the listener has admitted it).
+    private func withAdmittedConnections(_ count: Int, port: Int, _ body: () async throws -> Void) async throws {
+        guard count > 0 else { return try await body() }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
             }
-        try await channel.outbound.write(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"))
-        var iterator = channel.inbound.makeAsyncIterator()
-        var received = ""
-        while !received.contains("\r\n\r\nok\n"), let chunk = try await iterator.next() { received += String(buffer: chunk) }
-        return channel
+        try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"))
+            var iterator = inbound.makeAsyncIterator()
+            var received = ""
+            while !received.contains("\r\n\r\nok\n"), let chunk = try await iterator.next() { received += String(buffer: chunk) }
+            try await withAdmittedConnections(count - 1, port: port, body)
+        }
     }
 
     @Test func adminConnectionsOverTheCapAreClosedAndThePublicListenerIsUnaffected() async throws {
         var limits = AdminLimits()
         limits.maxConnections = 4
         try await Harness.with(adminLimits: limits) { h async throws in
-            var held: [NIOAsyncChannel<ByteBuffer, ByteBuffer>] = []
-            for _ in 0..<4 { held.append(try await admittedConnection(h.adminPort)) }
-            // An answer on a fifth connection would mean the cap let it in; it is closed instead.
-            let refused = try await RawClient.exchange(port: h.adminPort, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
-            #expect(refused.isEmpty)
-            #expect(try await h.get("/checkout").status == 200)
-            let freed = held.removeLast()
-            freed.outbound.finish()
-            try await freed.channel.close()
-            var status = 0
-            let deadline = ContinuousClock.now + .seconds(5)
-            while status != 200 && ContinuousClock.now < deadline {
-                status = RawClient.statuses(try await RawClient.exchange(port: h.adminPort, "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")).first ?? 0
-            }
-            #expect(status == 200, "a freed slot is usable again")
-            for connection in held {
-                connection.outbound.finish()
-                try? await connection.channel.close()
+            try await withAdmittedConnections(3, port: h.adminPort) {
+                try await withAdmittedConnections(1, port: h.adminPort) {
+                    // An answer on a fifth connection would mean the cap let it in; it is closed instead.
+                    let refused = try await RawClient.exchange(port: h.adminPort, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+                    #expect(refused.isEmpty)
+                    #expect(try await h.get("/checkout").status == 200)
+                }
+                // The fourth is closed now: its slot is usable again.
+                var status = 0
+                let deadline = ContinuousClock.now + .seconds(5)
+                while status != 200 && ContinuousClock.now < deadline {
+                    status = RawClient.statuses(try await RawClient.exchange(port: h.adminPort, "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")).first ?? 0
+                }
+                #expect(status == 200, "a freed slot is usable again")
             }
         }
     }
