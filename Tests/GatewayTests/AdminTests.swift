@@ -120,7 +120,7 @@ struct AdminTests {
 @Suite("Metrics (DESIGN §6)", .timeLimit(.minutes(1)))
 struct MetricsTests {
     @Test func aKnownMixOfTrafficShowsExactlyThoseCounts() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = .seconds(1) }) { h async throws in
+        try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.seconds(1)) }) { h async throws in
             let user = [("X-User-Id", "u1")]
             _ = try await h.get("/checkout", headers: user)
             _ = try await h.get("/checkout", headers: user)

@@ -93,7 +93,7 @@ struct ConnectionSafetyTests {
     /// A partial pipelined head used to wait for `idle_timeout` (60 s) instead of
     /// `header_read_timeout`: the parser now knows a next head has begun.
     @Test func aPartialPipelinedHeadGetsTheHeadReadDeadline() async throws {
-        try await Harness.with(configure: { $0.limits.headerReadTimeout = .seconds(2); $0.limits.idleTimeout = .seconds(50) }) { h async throws in
+        try await Harness.with(configure: { $0.limits.headerReadTimeout = TestTiming.scaled(.seconds(2)); $0.limits.idleTimeout = .seconds(50) }) { h async throws in
             let answer = try await RawClient.exchange(port: h.port, "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HT")
             #expect(RawClient.statuses(answer) == [200, 408])
             #expect(h.old.requests.map(\.uri) == ["/a"])

@@ -27,14 +27,14 @@ struct FallbackIntegrationTests {
     }
 
     @Test func newHangingPastItsTimeoutFallsBack() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = .milliseconds(400) }) { h async throws in
+        try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.milliseconds(400)) }) { h async throws in
             h.new.set(.hang)
             let clock = ContinuousClock()
             let started = clock.now
             let response = try await h.get("/checkout", headers: user + [("X-Request-Id", "req-hang")])
             #expect(response.status == 200)
             #expect(response.text == "old")
-            #expect(clock.now - started >= .milliseconds(400))
+            #expect(clock.now - started >= TestTiming.scaled(.milliseconds(400)))
             #expect(h.new.requests.count == 1)
             #expect(h.old.requests.first?.headers.first(name: "X-Checkout-Fallback") == "timeout")
             #expect(h.old.requests.first?.headers.first(name: "X-Request-Id") == "req-hang")
@@ -85,7 +85,7 @@ struct FallbackIntegrationTests {
     }
 
     @Test func postWithoutIdempotencyKeyGets504AfterATimeout() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = .seconds(1) }) { h async throws in
+        try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.seconds(1)) }) { h async throws in
             h.new.set(.hang)
             let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
             #expect(response.status == 504)
@@ -123,7 +123,7 @@ struct FallbackIntegrationTests {
     }
 
     @Test func oldFailuresReachTheClientAsDesignSays() async throws {
-        try await Harness.with(configure: { $0.flag.enabled = false; $0.upstreams.old.timeout = .seconds(1) }) { h async throws in
+        try await Harness.with(configure: { $0.flag.enabled = false; $0.upstreams.old.timeout = TestTiming.scaled(.seconds(1)) }) { h async throws in
             h.old.set(.respond(status: 503, body: "old is down", headers: []))
             let passthrough = try await h.get("/checkout", headers: user)
             #expect(passthrough.status == 503)

@@ -128,3 +128,14 @@ final class RefusingPort: Sendable {
 }
 
 struct RefusingPortError: Error {}
+
+/// Timeouts that tests set short on purpose, stretched by `GATEWAY_TEST_SLOWDOWN` (e.g. 10 for
+/// a ThreadSanitizer build, `scripts/tsan`), so an instrumented build times out only what the
+/// test means to time out.
+enum TestTiming {
+    static let slowdown: Int64 = ProcessInfo.processInfo.environment["GATEWAY_TEST_SLOWDOWN"].flatMap(Int64.init).map { max(1, $0) } ?? 1
+
+    static func scaled(_ duration: Duration) -> Duration {
+        duration * slowdown
+    }
+}
