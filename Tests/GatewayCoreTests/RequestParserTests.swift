@@ -115,6 +115,13 @@ struct RequestParserTests {
         ("POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 junk\r\nhello\r\n0\r\n\r\n", 400),
         ("POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n", 400),
         ("POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer: x\r\n\r\n", 400),
+        ("PROPFIND /a HTTP/1.1\r\nHost: a\r\n\r\n", 501),
+        ("GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        ("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\t\r\n\r\nhello", 400),
+        ("POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\tchunked\r\n\r\n0\r\n\r\n", 400),
+        ("GET /a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\n\r\n", 400),
+        ("GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n", 400),
     ])
     func malformedInputGetsItsStatus(input: String, status: Int) {
         #expect(failure(input)?.status == status, "\(input.debugDescription)")
@@ -131,6 +138,14 @@ struct RequestParserTests {
         #expect(failure("GET /a HTTP/1.1\r\n" + String(repeating: "X-A: 1\r\n", count: 40))?.status == 431)
         let trailers = "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + String(repeating: "X-T: 1\r\n", count: 40)
         #expect(failure(trailers)?.status == 431)
+    }
+
+    @Test func otherTargetFormsAndKeepAliveAreRead() {
+        #expect(head("OPTIONS * HTTP/1.1\r\n\r\n")?.target == "*")
+        #expect(head("GET http://shop.test/a HTTP/1.1\r\n\r\n")?.target == "http://shop.test/a")
+        #expect(head("CONNECT shop.test:443 HTTP/1.1\r\n\r\n")?.target == "shop.test:443")
+        let kept = events("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\n\r\n\r\n")
+        #expect(kept.filter { $0 == .end }.count == 2, "HTTP/1.0 with keep-alive, then one that closes followed only by empty lines")
     }
 
     @Test func theLimitsAreInclusive() {

@@ -54,7 +54,7 @@ struct ListenerLimitsTests {
 
     @Test func idleAndSlowAdminConnectionsAreClosed() async throws {
         var limits = AdminLimits()
-        limits.requestTimeout = .milliseconds(200)
+        limits.requestTimeout = TestTiming.scaled(.milliseconds(200))
         try await Harness.with(adminLimits: limits) { h async throws in
             let idle = try await connect(h.adminPort)
             try await idle.closeFuture.get()

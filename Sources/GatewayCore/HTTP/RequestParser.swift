@@ -29,6 +29,9 @@ public struct RequestParser: Sendable {
         /// The CRLF that ends a chunk's data.
         case chunkDataEnd
         case trailers
+        /// After a request that closes the connection (`Connection: close`, or HTTP/1.0 without
+        /// keep-alive): any further byte is an error, as llhttp has it.
+        case closed
         case failed
     }
 
@@ -56,6 +59,27 @@ public struct RequestParser: Sendable {
     /// Bytes of the current chunk-size line or trailer line seen so far (bounded).
     private var lineBytes = 0
     private var trailerBytes = 0
+
+    /// RFC 9110's methods and PATCH; anything else gets 501 (RFC 9110 §9.1): a checkout proxy
+    /// has no use for extension methods, and an unknown method is a smuggling probe's favourite.
+    static let supportedMethods: [[UInt8]] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"].map { Array($0.utf8) }
+
+    static func isSupportedMethod(_ bytes: ArraySlice<UInt8>) -> Bool {
+        supportedMethods.contains { $0.elementsEqual(bytes) }
+    }
+
+    /// RFC 9112 §3.2: `/path` (origin form), `scheme://…` (absolute form), `*` for OPTIONS, and
+    /// anything for CONNECT (its authority form is refused later, with CONNECT itself).
+    private func hasRequestTargetForm(method: Range<Int>, target: Range<Int>) -> Bool {
+        let first = buffer[target.lowerBound]
+        if first == UInt8(ascii: "/") { return true }
+        let methodBytes = buffer[method]
+        if methodBytes.elementsEqual("CONNECT".utf8) { return true }
+        if first == UInt8(ascii: "*") { return target.count == 1 && methodBytes.elementsEqual("OPTIONS".utf8) }
+        var index = target.lowerBound
+        while index < target.upperBound, (buffer[index] | 0x20) >= UInt8(ascii: "a"), (buffer[index] | 0x20) <= UInt8(ascii: "z") { index += 1 }
+        return index > target.lowerBound && buffer[index..<target.upperBound].starts(with: "://".utf8)
+    }
 
     /// The longest method, version and chunk-size line accepted.
     static let maxMethodBytes = 32
@@ -92,6 +116,10 @@ public struct RequestParser: Sendable {
         switch state {
         case .failed:
             return nil
+        case .closed:
+            // Empty lines are ignored, as between requests; anything else is an error.
+            while start < buffer.count, buffer[start] == 0x0D || buffer[start] == 0x0A { start += 1 }
+            return buffer.count > start ? fail(400, "data after a request that closes the connection") : nil
         case .head:
             return parseHead()
         case .fixedBody(let remaining):
@@ -119,6 +147,14 @@ public struct RequestParser: Sendable {
         }
     }
 
+    /// Whether the request being read closes the connection after its answer.
+    private var closesConnection = false
+
+    private mutating func endOfMessage() -> Event {
+        if closesConnection { state = .closed }
+        return .end
+    }
+
     /// Up to `remaining` buffered body bytes, and how many are still to come; nil when none is
     /// buffered.
     private mutating func takeBody(upTo remaining: Int) -> ([UInt8], Int)? {
@@ -136,7 +172,7 @@ public struct RequestParser: Sendable {
     private mutating func parseHead() -> Event? {
         if pendingEnd {
             pendingEnd = false
-            return .end
+            return endOfMessage()
         }
         while start + scan.position < buffer.count {
             let byte = buffer[start + scan.position]
@@ -157,6 +193,9 @@ public struct RequestParser: Sendable {
             case .method:
                 if byte == 0x20 {
                     guard scan.position > 0 else { return fail(400, "the request line starts with a space") }
+                    guard Self.isSupportedMethod(buffer[start..<(start + scan.position)]) else {
+                        return fail(501, "the request method is not supported")
+                    }
                     scan.methodEnd = scan.position
                     scan.targetStart = scan.position + 1
                     scan.phase = .target
@@ -172,6 +211,9 @@ public struct RequestParser: Sendable {
             case .target:
                 if byte == 0x20 {
                     guard scan.position > scan.targetStart else { return fail(400, "two spaces after the method") }
+                    guard hasRequestTargetForm(method: start..<(start + scan.methodEnd), target: (start + scan.targetStart)..<(start + scan.position)) else {
+                        return fail(400, "the request target is not in origin, absolute, authority or asterisk form")
+                    }
                     scan.targetEnd = scan.position
                     scan.phase = .version
                 } else if !HTTPBytes.isTargetByte(byte) {
@@ -279,6 +321,8 @@ public struct RequestParser: Sendable {
         headers.reserveCapacity(scan.fieldLines.count)
         var contentLengths: [String] = []
         var transferEncodings: [String] = []
+        var closeToken = false
+        var keepAliveToken = false
         for line in scan.fieldLines {
             var colon = line.lowerBound
             while buffer[base + colon] != UInt8(ascii: ":") { colon += 1 }
@@ -288,12 +332,27 @@ public struct RequestParser: Sendable {
             while valueEnd > valueStart, buffer[base + valueEnd - 1] == 0x20 || buffer[base + valueEnd - 1] == 0x09 { valueEnd -= 1 }
             let name = text(line.lowerBound..<colon)
             let value = text(valueStart..<valueEnd)
-            if ASCIICase.equals(name, "content-length") { contentLengths.append(value) }
-            if ASCIICase.equals(name, "transfer-encoding") { transferEncodings.append(value) }
+            let isContentLength = ASCIICase.equals(name, "content-length")
+            let isTransferEncoding = ASCIICase.equals(name, "transfer-encoding")
+            // The fields that frame the body take spaces only: a tab there is how some parsers
+            // are told apart from others (request smuggling), so it is refused.
+            if (isContentLength || isTransferEncoding) && buffer[(base + colon + 1)..<(base + line.upperBound)].contains(0x09) {
+                start += scan.position
+                return fail(400, "a tab in a Content-Length or Transfer-Encoding field")
+            }
+            if isContentLength { contentLengths.append(value) }
+            if isTransferEncoding { transferEncodings.append(value) }
+            if ASCIICase.equals(name, "connection") {
+                for token in value.split(separator: ",") {
+                    if ASCIICase.equals(token.trimmingSpaces, "close") { closeToken = true }
+                    if ASCIICase.equals(token.trimmingSpaces, "keep-alive") { keepAliveToken = true }
+                }
+            }
             headers.append((name, value))
         }
         start += scan.position
         scan = HeadScan()
+        closesConnection = closeToken || (minor == 0 && !keepAliveToken)
 
         var framing = ParsedRequestHead.Framing.none
         if !transferEncodings.isEmpty {
@@ -376,7 +435,7 @@ public struct RequestParser: Sendable {
             if lineEnd == start {
                 start += 2
                 state = .head
-                return .end
+                return endOfMessage()
             }
             trailerBytes += lineEnd - start + 2
             if trailerBytes > limits.maxHeaderBytes { return fail(431, "the trailer section is larger than \(limits.maxHeaderBytes) bytes") }

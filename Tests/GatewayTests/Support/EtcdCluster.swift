@@ -25,17 +25,22 @@ final class EtcdCluster: Sendable {
         ["/usr/bin/etcd", "/usr/local/bin/etcd"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Starts `size` members and waits until the cluster answers.
+    /// Starts `size` members and waits until the cluster answers; a second try on fresh ports
+    /// if the first does not come up (a port taken between choosing and binding it).
     static func start(size: Int = 1) async throws -> EtcdCluster {
-        let cluster = try EtcdCluster(plannedSize: size)
-        do {
-            for member in cluster.members { try cluster.launch(member) }
-            try await cluster.waitUntilHealthy()
-        } catch {
-            cluster.stop()
-            throw error
+        var lastError: (any Error)?
+        for _ in 0..<2 {
+            let cluster = try EtcdCluster(plannedSize: size)
+            do {
+                for member in cluster.members { try cluster.launch(member) }
+                try await cluster.waitUntilHealthy()
+                return cluster
+            } catch {
+                lastError = error
+                cluster.stop()
+            }
         }
-        return cluster
+        throw lastError!
     }
 
     /// A cluster planned but not started: its endpoints refuse connections until `startAll()`.
@@ -73,7 +78,9 @@ final class EtcdCluster: Sendable {
             "--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "error",
         ]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let log = member.dataDirectory + ".log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try process.run()
         ChildProcesses.track(process)
         processes.withLockedValue { $0[member.name] = process }
@@ -91,7 +98,11 @@ final class EtcdCluster: Sendable {
             if healthy == processes.withLockedValue({ $0.values.filter(\.isRunning).count }) && healthy > 0 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw ProcessFailure(description: "etcd did not become healthy")
+        let logs = members.map { member in
+            let text = (try? String(contentsOfFile: member.dataDirectory + ".log", encoding: .utf8)) ?? ""
+            return "\(member.name): \(text.suffix(600))"
+        }
+        throw ProcessFailure(description: "etcd did not become healthy within 20 s: \(logs.joined(separator: "\n"))")
     }
 
     /// Ends a member at once (SIGKILL), as a crashed node.
@@ -109,7 +120,10 @@ final class EtcdCluster: Sendable {
 
     func stop() {
         for index in members.indices { kill(member: index) }
-        for member in members { try? FileManager.default.removeItem(atPath: member.dataDirectory) }
+        for member in members {
+            try? FileManager.default.removeItem(atPath: member.dataDirectory)
+            try? FileManager.default.removeItem(atPath: member.dataDirectory + ".log")
+        }
     }
 }
 
