@@ -140,6 +140,14 @@ struct RequestParserTests {
         #expect(failure(trailers)?.status == 431)
     }
 
+    /// Found by `scripts/fuzz` (kept in fuzz/regressions): a bare CR inside a chunk extension or a
+    /// trailer was refused with another message depending on where the input was split.
+    @Test func fuzzerFindingsGiveTheSameVerdictHoweverSplit() {
+        let chunked = "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        #expect(failure(chunked + "4;x=1hello:/2xst:=1\r /\r\nH\n\r\n")?.message == "a bare CR in the chunked body framing")
+        #expect(failure(chunked + "0;x=1\r\nhelRangeRep: 1\r\u{0B}\r\n")?.message == "a bare CR in the chunked body framing")
+    }
+
     @Test func otherTargetFormsAndKeepAliveAreRead() {
         #expect(head("OPTIONS * HTTP/1.1\r\n\r\n")?.target == "*")
         #expect(head("GET http://shop.test/a HTTP/1.1\r\n\r\n")?.target == "http://shop.test/a")

@@ -149,13 +149,13 @@ final class CurlMultiClient: @unchecked Sendable {
         case CURLE_OK:
             var status = 0
             _ = cg_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            if transfer.hasAmbiguousFraming {
+            if transfer.head.hasAmbiguousFraming {
                 return .failure(.badResponse, detail: "ambiguous response framing (Content-Length with Transfer-Encoding, or two Content-Lengths)")
             }
-            if transfer.malformedHeader || !(100...599).contains(status) {
+            if transfer.head.malformed || !(100...599).contains(status) {
                 return .failure(.badResponse, detail: "malformed response header")
             }
-            return .response(UpstreamResponse(status: status, headers: transfer.responseHeaders, body: transfer.responseBody))
+            return .response(UpstreamResponse(status: status, headers: transfer.head.headers, body: transfer.responseBody))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .failure(.connectError, detail: detail)
         case CURLE_OPERATION_TIMEDOUT:

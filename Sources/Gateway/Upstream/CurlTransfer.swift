@@ -15,11 +15,9 @@ final class CurlTransfer {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var bodyCopy: UnsafeMutableRawBufferPointer?
 
-    private(set) var responseHeaders: [(name: String, value: String)] = []
+    /// The response head as it arrives, line by line.
+    private(set) var head = ResponseHead()
     private(set) var responseBody: ByteBuffer
-    private var contentLengths: [String] = []
-    private var sawTransferEncoding = false
-    private(set) var malformedHeader = false
     private(set) var tooLarge = false
     /// How often libcurl was about to send the request: more than once means it re-sent it
     /// after a reused connection died.
@@ -30,7 +28,6 @@ final class CurlTransfer {
         self.eventLoop = eventLoop
         self.completion = completion
         self.responseBody = ByteBuffer()
-        self.responseHeaders.reserveCapacity(8)
     }
 
     /// Hands a result over to the requesting event loop (for failures before or outside a batch).
@@ -102,41 +99,7 @@ final class CurlTransfer {
     }
 
     fileprivate func receiveHeaderLine(_ raw: UnsafeRawBufferPointer) {
-        var end = raw.count
-        while end > 0, raw[end - 1] == UInt8(ascii: "\n") || raw[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        let line = UnsafeRawBufferPointer(rebasing: raw[0..<end])
-        if line.count >= 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T"), line[2] == UInt8(ascii: "T"),
-           line[3] == UInt8(ascii: "P"), line[4] == UInt8(ascii: "/") {
-            // A new status line: an interim 1xx answer came before, or this is the first.
-            responseHeaders.removeAll(keepingCapacity: true)
-            contentLengths.removeAll()
-            sawTransferEncoding = false
-            return
-        }
-        if line.isEmpty { return }
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0,
-              line[0..<colon].allSatisfy(HTTPBytes.isTokenByte)
-        else {
-            malformedHeader = true
-            return
-        }
-        var valueStart = colon + 1
-        var valueEnd = line.count
-        while valueStart < valueEnd, line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t") { valueStart += 1 }
-        while valueEnd > valueStart, line[valueEnd - 1] == UInt8(ascii: " ") || line[valueEnd - 1] == UInt8(ascii: "\t") { valueEnd -= 1 }
-        let valueBytes = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
-        guard valueBytes.allSatisfy(HTTPBytes.isValueByte) else {
-            malformedHeader = true
-            return
-        }
-        let nameBytes = UnsafeRawBufferPointer(rebasing: line[0..<colon])
-        let value = String(decoding: valueBytes, as: UTF8.self)
-        if ASCIICase.equals(nameBytes, lowercased: "content-length") {
-            if !contentLengths.contains(value) { contentLengths.append(value) }
-        } else if ASCIICase.equals(nameBytes, lowercased: "transfer-encoding") {
-            sawTransferEncoding = true
-        }
-        responseHeaders.append((String(decoding: nameBytes, as: UTF8.self), value))
+        head.receive(line: raw)
     }
 
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -148,11 +111,6 @@ final class CurlTransfer {
         return true
     }
 
-    /// Framing a proxy must not pass on: two different Content-Lengths, or Content-Length with
-    /// Transfer-Encoding (RFC 9112 §6.3: request smuggling material).
-    var hasAmbiguousFraming: Bool {
-        contentLengths.count > 1 || (!contentLengths.isEmpty && sawTransferEncoding)
-    }
 }
 
 private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {

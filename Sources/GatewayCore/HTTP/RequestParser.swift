@@ -388,11 +388,12 @@ public struct RequestParser: Sendable {
 
     /// `chunk-size [ chunk-ext ] CRLF`; a size of 0 starts the trailer section.
     private mutating func parseChunkSize() -> Event? {
-        guard let lineEnd = findLineEnd(from: start) else {
-            if buffer.count - start > Self.maxChunkLineBytes { return fail(400, "a chunk-size line longer than \(Self.maxChunkLineBytes) bytes") }
-            return lineProblem(from: start)
+        let lineEnd = findLineEnd(from: start)
+        let tooLong = HTTPRequestError(400, "a chunk-size line longer than \(Self.maxChunkLineBytes) bytes")
+        if let violation = framingViolation(upTo: lineEnd ?? buffer.count, limit: Self.maxChunkLineBytes, tooLong: tooLong) {
+            return fail(violation.status, violation.message)
         }
-        if lineEnd - start > Self.maxChunkLineBytes { return fail(400, "a chunk-size line longer than \(Self.maxChunkLineBytes) bytes") }
+        guard let lineEnd else { return nil }
         var size = 0
         var digits = 0
         var index = start
@@ -426,19 +427,20 @@ public struct RequestParser: Sendable {
     /// request goes upstream with a Content-Length); an empty line ends the message.
     private mutating func parseTrailers() -> Event? {
         while true {
-            guard let lineEnd = findLineEnd(from: start) else {
-                if trailerBytes + (buffer.count - start) > limits.maxHeaderBytes {
-                    return fail(431, "the trailer section is larger than \(limits.maxHeaderBytes) bytes")
-                }
-                return lineProblem(from: start)
+            let lineEnd = findLineEnd(from: start)
+            // A line of n bytes takes n + 2 of the section's budget, its CRLF included.
+            let budget = max(0, limits.maxHeaderBytes - trailerBytes - 2)
+            let tooLarge = HTTPRequestError(431, "the trailer section is larger than \(limits.maxHeaderBytes) bytes")
+            if let violation = framingViolation(upTo: lineEnd ?? buffer.count, limit: budget, tooLong: tooLarge) {
+                return fail(violation.status, violation.message)
             }
+            guard let lineEnd else { return nil }
             if lineEnd == start {
                 start += 2
                 state = .head
                 return endOfMessage()
             }
             trailerBytes += lineEnd - start + 2
-            if trailerBytes > limits.maxHeaderBytes { return fail(431, "the trailer section is larger than \(limits.maxHeaderBytes) bytes") }
             if let problem = checkFieldLine(start..<lineEnd, what: "trailer") { return fail(problem.status, problem.message) }
             start = lineEnd + 2
         }
@@ -454,13 +456,20 @@ public struct RequestParser: Sendable {
         return nil
     }
 
-    /// A bare CR or LF in a partial line is an error as soon as it is seen.
-    private mutating func lineProblem(from: Int) -> Event? {
-        var index = from
-        while index < buffer.count {
+    /// The first thing wrong with the framing of the line that starts at `start`, looking at the
+    /// bytes before `end` (its CRLF, or what is buffered): a bare LF, a CR followed by anything
+    /// but LF, or more than `limit` bytes. Judged byte by byte in order, so the verdict does not
+    /// depend on how the input was split; a CR that ends the buffer waits for the next byte.
+    private func framingViolation(upTo end: Int, limit: Int, tooLong: HTTPRequestError) -> HTTPRequestError? {
+        var index = start
+        while index < end {
             let byte = buffer[index]
-            if byte == 0x0A { return fail(400, "a bare LF in the chunked body framing") }
-            if byte == 0x0D && index + 1 < buffer.count { return fail(400, "a bare CR in the chunked body framing") }
+            if byte == 0x0D {
+                guard index + 1 < buffer.count else { return nil }
+                if buffer[index + 1] != 0x0A { return HTTPRequestError(400, "a bare CR in the chunked body framing") }
+            }
+            if index - start >= limit { return tooLong }
+            if byte == 0x0A { return HTTPRequestError(400, "a bare LF in the chunked body framing") }
             index += 1
         }
         return nil
