@@ -164,6 +164,11 @@ final class GatewayRuntime: Sendable {
         let previous = snapshot().active
         let successor = ActiveConfig(config: config, environment: environment, reusing: previous)
         box.withLockedValue { state in
+            // The new config's percent at once (its schedule step, or flag.percent), not the
+            // previous config's until the next ramp evaluation.
+            state.ramp.effectivePercent = RampController.percentInEffect(
+                schedule: config.schedule, configuredPercent: config.flag.percent, progress: state.machine.effective.schedule, now: Date()
+            )
             state.snapshot = Self.snapshot(active: successor, machine: state.machine, percent: state.ramp.effectivePercent, etcd: store.kind == "etcd")
             state.info = ConfigInfo(path: path, sha256: sha, loadedAt: Date(), lastError: nil)
         }
