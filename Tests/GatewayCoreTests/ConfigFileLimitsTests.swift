@@ -7,12 +7,7 @@ import Testing
 @Suite("gateway.yaml limits: depth, size, encoding, scale", .timeLimit(.minutes(1)))
 struct ConfigFileLimitsTests {
     private func problems(_ text: String) -> [ConfigProblem] {
-        do {
-            _ = try ConfigLoader.parse(text, file: "gateway.yaml")
-            return []
-        } catch {
-            return error.problems
-        }
+        configProblems(text)
     }
 
     private func temporaryFile(_ bytes: [UInt8]) throws -> String {
@@ -100,12 +95,7 @@ struct ConfigFileLimitsTests {
 @Suite("state.etcd in gateway.yaml")
 struct EtcdConfigTests {
     private func problems(_ text: String) -> [ConfigProblem] {
-        do {
-            _ = try ConfigLoader.parse(ConfigLoaderTests.minimal + "\n" + text, file: "gateway.yaml")
-            return []
-        } catch {
-            return error.problems
-        }
+        configProblems(ConfigLoaderTests.minimal + "\n" + text)
     }
 
     @Test func aFleetConfigIsRead() throws {

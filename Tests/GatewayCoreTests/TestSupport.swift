@@ -19,3 +19,13 @@ func makeFlag(enabled: Bool = true, percent: Int = 0) -> FlagConfig {
     flag.percent = percent
     return flag
 }
+
+/// Every problem `ConfigLoader` finds in `text` (none for a valid file).
+func configProblems(_ text: String) -> [ConfigProblem] {
+    do {
+        _ = try ConfigLoader.parse(text, file: "gateway.yaml")
+        return []
+    } catch {
+        return error.problems
+    }
+}
