@@ -44,7 +44,7 @@ struct Explain: ParsableCommand {
         }
         print("""
         variant: \(decision.variant.rawValue)
-        reason: \(decision.reason.rawValue) (\(decision.reason.ofrepReason))
+        reason: \(decision.reason.rawValue) (\(decision.ofrepReason(percent: explanation.effectivePercent)))
         bucket: \(decision.bucket) (new when the flag is on and bucket <= percent; percent is \(explanation.effectivePercent)\(config.schedule == nil ? "" : ", from the schedule"))
         flag: \(config.flag.key) (group \(config.flag.groupID)), \(config.flag.enabled ? "enabled" : "disabled")\(state.killed ? ", KILLED" : "")\(state.latched ? ", ROLLED BACK (latched)" : "")
         """)

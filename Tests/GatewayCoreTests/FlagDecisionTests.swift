@@ -107,3 +107,15 @@ struct FlagDecisionTests {
         #expect(evaluator.decide(identity: "123", request: FakeRequest(), state: FlagState(effectivePercent: 0)).bucket == 73)
     }
 }
+
+@Suite("One reason vocabulary for OFREP and explain")
+struct OFREPReasonTests {
+    @Test func aRolloutAtZeroOrOneHundredIsStatic() {
+        let rollout = FlagDecision(variant: .old, reason: .rollout, bucket: 42)
+        #expect(rollout.ofrepReason(percent: 0) == "STATIC")
+        #expect(rollout.ofrepReason(percent: 100) == "STATIC")
+        #expect(rollout.ofrepReason(percent: 50) == "SPLIT")
+        #expect(FlagDecision(variant: .new, reason: .targeting, bucket: 42).ofrepReason(percent: 0) == "TARGETING_MATCH")
+        #expect(FlagDecision(variant: .old, reason: .stateUnknown, bucket: 42).ofrepReason(percent: 50) == "DISABLED")
+    }
+}

@@ -66,16 +66,9 @@ enum OFREPEvaluator {
             "key": key,
             "value": decision.variant == .new,
             "variant": decision.variant.rawValue,
-            "reason": ofrepReason(decision, percent: snapshot.flagState.effectivePercent),
+            "reason": decision.ofrepReason(percent: snapshot.flagState.effectivePercent),
             "metadata": ["gatewayReason": decision.reason.rawValue, "bucket": decision.bucket, "percent": snapshot.flagState.effectivePercent],
         ]
-    }
-
-    /// OFREP's reason: a rollout at 0% or 100% gives everyone the same value, which OpenFeature
-    /// calls STATIC; otherwise the decision's own mapping.
-    static func ofrepReason(_ decision: FlagDecision, percent: Int) -> String {
-        if decision.reason == .rollout && (percent == 0 || percent == 100) { return "STATIC" }
-        return decision.reason.ofrepReason
     }
 
     private struct ParseFailure: Error {

@@ -30,6 +30,14 @@ public struct FlagDecision: Sendable, Equatable {
         self.reason = reason
         self.bucket = bucket
     }
+
+    /// The OpenFeature reason of this decision at `percent`: a rollout at 0% or 100% gives
+    /// everyone the same variant, which OFREP calls STATIC. The one vocabulary for OFREP answers
+    /// and `explain`.
+    public func ofrepReason(percent: Int) -> String {
+        if reason == .rollout && (percent == 0 || percent == 100) { return "STATIC" }
+        return reason.ofrepReason
+    }
 }
 
 /// The runtime state next to the config: the admin kill switch, the guardrail latch and the
