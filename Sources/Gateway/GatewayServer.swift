@@ -69,11 +69,13 @@ public final class GatewayServer: Sendable {
         }
         var bound: [any Channel] = []
         do {
-            let publicChannel = try await PublicListener.bind(
-                address: config.listen, runtime: runtime, connections: connections, group: eventLoops, logger: logger
-            )
+            let publicChannel = try await ListenError.naming(config.listen.description, "listen") {
+                try await PublicListener.bind(address: config.listen, runtime: runtime, connections: connections, group: eventLoops, logger: logger)
+            }
             bound.append(publicChannel)
-            let adminChannel = try await AdminListener.bind(address: config.admin.listen, runtime: runtime, limits: adminLimits, group: eventLoops)
+            let adminChannel = try await ListenError.naming(config.admin.listen.description, "admin.listen") {
+                try await AdminListener.bind(address: config.admin.listen, runtime: runtime, limits: adminLimits, group: eventLoops)
+            }
             bound.append(adminChannel)
             let server = GatewayServer(
                 runtime: runtime, publicChannel: publicChannel, adminChannel: adminChannel, connections: connections, fleet: fleet,

@@ -34,10 +34,8 @@ struct AdminOptions: ParsableArguments {
         print(StatusSummary.render(try StatusReport.decode(response.body)))
     }
 
-    /// Not a usage error: says what went wrong and exits 1, without a usage block.
     static func fail(_ message: String) -> Never {
-        try? FileHandle.standardError.write(contentsOf: Data("checkout-gateway: \(message)\n".utf8))
-        Foundation.exit(1)
+        ConfigFile.fail(message)
     }
 }
 

@@ -26,8 +26,14 @@ struct Demo: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: config.stateFile)
         }
         let group = MultiThreadedEventLoopGroup.singleton
-        let old = try await DemoCheckoutServer.start(variant: .old, host: config.upstreams.old.url.host, port: config.upstreams.old.url.port, group: group)
-        let new = try await DemoCheckoutServer.start(variant: .new, host: config.upstreams.new.url.host, port: config.upstreams.new.url.port, group: group)
+        let old: DemoCheckoutServer
+        let new: DemoCheckoutServer
+        do {
+            old = try await DemoCheckoutServer.start(variant: .old, host: config.upstreams.old.url.host, port: config.upstreams.old.url.port, group: group)
+            new = try await DemoCheckoutServer.start(variant: .new, host: config.upstreams.new.url.host, port: config.upstreams.new.url.port, group: group)
+        } catch let error as ListenError {
+            ConfigFile.fail(error.description)
+        }
         var environment = ProcessInfo.processInfo.environment
         if environment[config.flag.testOverride?.tokenEnv ?? "GATEWAY_TEST_TOKEN", default: ""].isEmpty {
             environment[config.flag.testOverride?.tokenEnv ?? "GATEWAY_TEST_TOKEN"] = Self.demoToken

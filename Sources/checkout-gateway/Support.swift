@@ -27,7 +27,16 @@ enum ConfigFile {
         } catch let error as ConfigError {
             report(error)
             throw ExitCode(1)
+        } catch let error as ListenError {
+            fail(error.description)
         }
+    }
+
+    /// Not a usage error: the reason on stderr and exit 1, without a usage block.
+    static func fail(_ message: String) -> Never {
+        try? FileHandle.standardError.write(contentsOf: Data("checkout-gateway: \(message)\n".utf8))
+        LoggingSetup.flush()
+        exit(1)
     }
 
     private static func report(_ error: ConfigError) {

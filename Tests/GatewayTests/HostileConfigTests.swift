@@ -38,6 +38,20 @@ struct HostileConfigTests {
         await new.shutdown()
     }
 
+    /// A busy port used to print NIO's `bind(descriptor:ptr:bytes:)` error: now the address, the
+    /// setting that chose it and what to do.
+    @Test func aBusyPortIsNamedWithItsSetting() async throws {
+        let busy = try RefusingPort()
+        defer { busy.close() }
+        let config = TemporaryFiles.path("gateway.yaml")
+        let text = "version: 1\nlisten: 127.0.0.1:\(busy.port)\nadmin:\n  listen: 127.0.0.1:0\nupstreams:\n  old:\n    url: http://127.0.0.1:1\n  new:\n    url: http://127.0.0.1:2\nflag:\n  key: new-checkout\nstate_file: \(TemporaryFiles.path("state.json"))\n"
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try await GatewayProcess.run(arguments: ["serve", "--config", config])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot listen on 127.0.0.1:\(busy.port) (listen): the address is already in use by another process; free the address or change listen"), "\(result.stderr)")
+        #expect(!result.stderr.contains("bind(descriptor"))
+    }
+
     /// `serve` replaced invalid bytes (changing the flag key, so every bucket) where `validate`
     /// refused the file.
     @Test func serveRefusesInvalidUTF8AsValidateDoes() async throws {

@@ -14,18 +14,21 @@ public final class DemoCheckoutServer: Sendable {
 
     public static func start(variant: Variant, host: String, port: Int, group: any EventLoopGroup) async throws -> DemoCheckoutServer {
         let orders = DemoOrderBook(variant: variant)
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.configureHTTPServerPipeline()
-                    try sync.addHandler(NIOHTTPServerRequestAggregator(maxContentLength: 1 << 20))
-                    try sync.addHandler(DemoCheckoutHandler(variant: variant, orders: orders))
+        let setting = "upstreams.\(variant.rawValue).url (the demo serves that checkout there)"
+        let channel = try await ListenError.naming(HostPort(host: host, port: port).description, setting) {
+            try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        try sync.configureHTTPServerPipeline()
+                        try sync.addHandler(NIOHTTPServerRequestAggregator(maxContentLength: 1 << 20))
+                        try sync.addHandler(DemoCheckoutHandler(variant: variant, orders: orders))
+                    }
                 }
-            }
-            .bind(host: host, port: port)
-            .get()
+                .bind(host: host, port: port)
+                .get()
+        }
         return DemoCheckoutServer(variant: variant, port: channel.localAddress?.port ?? port, channel: channel)
     }
 
