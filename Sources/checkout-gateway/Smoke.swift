@@ -5,7 +5,7 @@ import GatewayCore
 
 struct Smoke: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One purchase through a running gateway on each variant (forced with the test override); exit 1 when any step fails."
+        abstract: "One purchase on each variant, through a running gateway (forced with the test override) or, with --direct, straight to the upstreams of --config; exit 1 when any step fails."
     )
 
     @Option(help: "The gateway's public base URL.")
@@ -26,11 +26,22 @@ struct Smoke: ParsableCommand {
     @Option(help: "The order endpoint to POST (with an Idempotency-Key).")
     var order = "/api/checkout/orders"
 
+    @Flag(help: "Skip the gateway: buy straight from the upstream URLs of --config (works while the flag is killed or rolled back).")
+    var direct = false
+
+    @Option(help: "The gateway.yaml whose upstreams --direct uses.")
+    var config = "gateway.yaml"
+
     func run() throws {
-        guard let token = token ?? ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty else {
-            throw ValidationError("no test-override token: pass --token or set \(tokenEnv)")
+        var smoke: SmokeTest
+        if direct {
+            smoke = SmokeTest(directTo: try ConfigFile.loadOrExit(config).upstreams)
+        } else {
+            guard let token = token ?? ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty else {
+                throw ValidationError("no test-override token: pass --token or set \(tokenEnv)")
+            }
+            smoke = SmokeTest(baseURL: url, token: token)
         }
-        var smoke = SmokeTest(baseURL: url, token: token)
         smoke.overrideHeader = header
         smoke.pagePath = page
         smoke.orderPath = order
@@ -43,6 +54,6 @@ struct Smoke: ParsableCommand {
             print("smoke test FAILED: \(failed) of \(steps.count) steps")
             throw ExitCode(1)
         }
-        print("smoke test passed: \(steps.count) steps on old and new")
+        print("smoke test passed: \(steps.count) steps on old and new\(direct ? ", straight to the upstreams" : "")")
     }
 }

@@ -29,4 +29,20 @@ struct SmokeTests {
             #expect(wrongToken.filter { !$0.passed }.map { $0.variant } == [.new, .new])
         }
     }
+
+    /// While the gateway is killed the override cannot reach new (kill wins), so on-call checks
+    /// new straight at its upstream before resuming: `smoke --direct`.
+    @Test func theDirectSmokeTestWorksWhileKilledAndFindsAFailingNew() async throws {
+        try await FileHarness.with(percent: 100) { h async throws in
+            #expect(try await h.admin("/admin/kill").status == 200)
+            let passing = try await GatewayProcess.run(arguments: ["smoke", "--direct", "--config", h.configPath])
+            #expect(passing.status == 0, "\(passing.stdout)")
+            #expect(passing.stdout.contains("smoke test passed: 4 steps on old and new, straight to the upstreams"))
+            #expect(h.new.requests.map(\.method) == ["GET", "POST"], "new itself was tried, not through the killed flag")
+            h.new.set(.respond(status: 500, body: nil, headers: []))
+            let failing = try await GatewayProcess.run(arguments: ["smoke", "--direct", "--config", h.configPath])
+            #expect(failing.status == 1)
+            #expect(failing.stdout.contains("FAIL new: GET /checkout answered 500"), "\(failing.stdout)")
+        }
+    }
 }
