@@ -1,4 +1,5 @@
 import ArgumentParser
+import Gateway
 
 /// The `checkout-gateway` command: argument parsing only; the work lives in the libraries.
 @main
@@ -6,6 +7,7 @@ struct CheckoutGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkout-gateway",
         abstract: "A reverse proxy that rolls a new checkout out safely: flag decision, fallback to the old checkout.",
+        version: GatewayVersion.current,
         subcommands: [Serve.self, Validate.self, Explain.self, Status.self, Kill.self, Resume.self, Reload.self, Smoke.self, Demo.self],
         defaultSubcommand: Serve.self
     )
