@@ -125,3 +125,15 @@ struct EtcdConfigTests {
         #expect(problems("state:\n  etcd:\n    endpoints: [http://e:2379]\n    prefix: nope").first?.message == "state.etcd.prefix must start and end with /, got nope")
     }
 }
+
+@Suite("fallback.when, the spelling YAML 1.1 tools cannot misread")
+struct FallbackWhenTests {
+    @Test func whenAndOnMeanTheSameAndNotBothAtOnce() throws {
+        let when = try ConfigLoader.parse(ConfigLoaderTests.minimal + "\nfallback:\n  when: [connect_error]\n", file: "gateway.yaml")
+        #expect(when.fallback.on == [.connectError])
+        let on = try ConfigLoader.parse(ConfigLoaderTests.minimal + "\nfallback:\n  \"on\": [timeout]\n", file: "gateway.yaml")
+        #expect(on.fallback.on == [.timeout])
+        let both = configProblems(ConfigLoaderTests.minimal + "\nfallback:\n  on: [timeout]\n  when: [5xx]\n")
+        #expect(both.map(\.description) == ["10:7: fallback.on and fallback.when are the same setting; keep fallback.when"])
+    }
+}

@@ -181,10 +181,16 @@ extension ConfigDecoder {
 
     private mutating func fallbackSection(_ node: YAMLNode?) -> FallbackConfig {
         var fallback = FallbackConfig()
-        guard let map = mapping(node, "fallback", allowed: ["on", "unsafe_methods", "idempotency_header"]) else { return fallback }
-        if let triggers = list(map["on"], "fallback.on") {
+        guard let map = mapping(node, "fallback", allowed: ["when", "on", "unsafe_methods", "idempotency_header"]) else { return fallback }
+        // `when` is the unambiguous spelling: YAML 1.1 tools (PyYAML, yaml.v2 templating) read a
+        // bare `on` key as the boolean true. `on` stays accepted; both at once is a mistake.
+        if let onNode = map["on"], map["when"] != nil {
+            fail(onNode.mark, "fallback.on and fallback.when are the same setting; keep fallback.when")
+        }
+        let key = map["when"] != nil ? "when" : "on"
+        if let triggers = list(map[key], "fallback.\(key)") {
             fallback.on = Set(triggers.enumerated().compactMap { index, node in
-                choice(node, "fallback.on[\(index)]", as: FallbackTrigger.self)
+                choice(node, "fallback.\(key)[\(index)]", as: FallbackTrigger.self)
             })
         }
         if let policy = choice(map["unsafe_methods"], "fallback.unsafe_methods", as: UnsafeMethodPolicy.self) {
