@@ -1,18 +1,31 @@
+import GatewayCore
+
 /// 128-bit random ids as 32 lower-case hex digits: request ids and anonymous user ids.
 ///
-/// Drawn from a xoshiro256** generator per connection, seeded from the system's generator:
-/// ids must not repeat or be guessable from one another, but need no syscall per request.
+/// Drawn from a ChaCha20 keystream per connection, keyed from the system's generator: clients
+/// see these ids (an anonymous id is a shopper's identity for bucketing), so one must not be
+/// predictable from others — which a fast non-cryptographic generator such as xoshiro allows —
+/// and one ChaCha20 block gives four ids without a system call.
 struct RandomID {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var block: ChaCha20Block
+    private var words: [UInt32] = []
+    private var used = 0
 
     init() {
         var system = SystemRandomNumberGenerator()
-        state = (system.next(), system.next(), system.next(), system.next() | 1)
+        let key = (0..<8).map { _ in UInt32.random(in: 0...UInt32.max, using: &system) }
+        let nonce = (0..<3).map { _ in UInt32.random(in: 0...UInt32.max, using: &system) }
+        block = ChaCha20Block(key: key, nonce: nonce)
     }
 
     mutating func make() -> String {
-        let high = next()
-        let low = next()
+        if used == words.count {
+            words = block.next()
+            used = 0
+        }
+        defer { used += 4 }
+        let high = UInt64(words[used]) << 32 | UInt64(words[used + 1])
+        let low = UInt64(words[used + 2]) << 32 | UInt64(words[used + 3])
         return String(unsafeUninitializedCapacity: 32) { buffer in
             Self.writeHex(high, into: buffer, at: 0)
             Self.writeHex(low, into: buffer, at: 16)
@@ -26,21 +39,5 @@ struct RandomID {
             let nibble = Int((value >> UInt64(60 - index * 4)) & 0xF)
             buffer[offset + index] = digits.utf8Start[nibble]
         }
-    }
-
-    private mutating func next() -> UInt64 {
-        let result = rotate(state.1 &* 5, 7) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = rotate(state.3, 45)
-        return result
-    }
-
-    private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 {
-        (x << k) | (x >> (64 - k))
     }
 }
