@@ -84,7 +84,9 @@ enum AdminRoutes {
             answer.headers.add(name: "ETag", value: etag)
             return answer
         }
-        let key = String(path.dropFirst(OFREPEvaluator.singlePrefix.count)).removingPercentEncodingIfPossible
+        // A malformed escape leaves the key as sent: it then names no flag (404).
+        let raw = String(path.dropFirst(OFREPEvaluator.singlePrefix.count))
+        let key = raw.removingPercentEncoding ?? raw
         let result = OFREPEvaluator.evaluate(key: key, body: body, snapshot: snapshot)
         return .json(HTTPResponseStatus(statusCode: result.status), AdminJSON.encode(result.json))
     }
@@ -129,22 +131,5 @@ enum AdminAuthorization {
 
     static func isLoopback(_ ip: String) -> Bool {
         ip == "127.0.0.1" || ip == "::1" || ip == "::ffff:127.0.0.1"
-    }
-}
-
-extension String {
-    fileprivate var removingPercentEncodingIfPossible: String {
-        guard contains("%") else { return self }
-        var bytes: [UInt8] = []
-        var iterator = utf8.makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
