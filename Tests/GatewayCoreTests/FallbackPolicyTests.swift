@@ -1,7 +1,7 @@
 import GatewayCore
 import Testing
 
-@Suite("Fallback policy (DESIGN §5)")
+@Suite("Fallback policy (README: Forwarding and fallback)")
 struct FallbackPolicyTests {
     let config = FallbackConfig()
 

@@ -1,7 +1,7 @@
 import GatewayCore
 import Testing
 
-@Suite("The flag decision table (DESIGN §4)")
+@Suite("The flag decision table (README: How a request is decided)")
 struct FlagDecisionTests {
     private func flagWithEverything() -> FlagConfig {
         var flag = makeFlag(percent: 100)

@@ -3,7 +3,7 @@ import GatewayCore
 import NIOHTTP1
 import Testing
 
-@Suite("Admin listener: kill, resume, auth (DESIGN §6)", .timeLimit(.minutes(1)))
+@Suite("Admin listener: kill, resume, auth (README: Admin listener)", .timeLimit(.minutes(1)))
 struct AdminTests {
     private let user = [("X-User-Id", "u1")]
 
@@ -117,7 +117,7 @@ struct AdminTests {
     }
 }
 
-@Suite("Metrics (DESIGN §6)", .timeLimit(.minutes(1)))
+@Suite("Metrics (README: Admin listener)", .timeLimit(.minutes(1)))
 struct MetricsTests {
     @Test func aKnownMixOfTrafficShowsExactlyThoseCounts() async throws {
         try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.seconds(1)) }) { h async throws in

@@ -5,7 +5,7 @@ import NIOCore
 import NIOPosix
 import Testing
 
-@Suite("Bad input (DESIGN §9) over raw sockets", .timeLimit(.minutes(1)))
+@Suite("Bad input (README: Bad input) over raw sockets", .timeLimit(.minutes(1)))
 struct BadInputTests {
     /// Each malformed request gets its status, the connection is closed, and nothing reaches
     /// an upstream.

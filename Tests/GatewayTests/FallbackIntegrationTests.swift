@@ -2,7 +2,7 @@ import GatewayCore
 import NIOHTTP1
 import Testing
 
-@Suite("Fallback to old (DESIGN §5)", .timeLimit(.minutes(1)))
+@Suite("Fallback to old (README: Forwarding and fallback)", .timeLimit(.minutes(1)))
 struct FallbackIntegrationTests {
     private let user = [("X-User-Id", "u1")]
 

@@ -3,7 +3,7 @@ import GatewayCore
 import NIOHTTP1
 import Testing
 
-@Suite("OFREP evaluation (DESIGN §6)", .timeLimit(.minutes(1)))
+@Suite("OFREP evaluation (README: Admin listener)", .timeLimit(.minutes(1)))
 struct OFREPTests {
     private static func configure(_ config: inout GatewayConfig) {
         config.flag.percent = 40

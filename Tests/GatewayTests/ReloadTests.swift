@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 import NIOHTTP1
 import Testing
 
-@Suite("Hot reload (DESIGN §7)", .timeLimit(.minutes(1)))
+@Suite("Hot reload (README: Operating the gateway)", .timeLimit(.minutes(1)))
 struct ReloadTests {
     private static func expected(_ user: String, percent: Int) -> Variant {
         Bucketing.isIn(bucket: Bucketing.bucket(groupID: "new-checkout", identity: user), percent: percent) ? .new : .old

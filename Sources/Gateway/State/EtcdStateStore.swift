@@ -1,7 +1,7 @@
 import Foundation
 import GatewayCore
 
-/// The rollout state of a fleet in etcd (DESIGN §10), under `<prefix><flag.key>/`:
+/// The rollout state of a fleet in etcd (docs/architecture.md, "Rollout state"), under `<prefix><flag.key>/`:
 ///
 /// | key | value | written |
 /// |---|---|---|

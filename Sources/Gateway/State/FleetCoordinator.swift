@@ -2,7 +2,7 @@ import Foundation
 import GatewayCore
 import NIOConcurrencyHelpers
 
-/// A replica's part in the fleet when the rollout state lives in etcd (DESIGN §10). Two threads
+/// A replica's part in the fleet when the rollout state lives in etcd (docs/architecture.md, "Rollout state"). Two threads
 /// of its own, so no request, event loop or cooperative thread ever waits on etcd:
 ///
 /// - the watcher reads the state, then follows the flag's keys with a watch stream and reads

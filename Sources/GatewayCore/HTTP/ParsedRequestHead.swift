@@ -1,5 +1,5 @@
 /// A request head as the parser accepted it: syntax and message framing already checked
-/// (RFC 9112 and DESIGN §9); what the gateway then decides about it is the caller's.
+/// (RFC 9112 and the README's "Bad input"); what the gateway then decides about it is the caller's.
 public struct ParsedRequestHead: Sendable, Equatable {
     public enum Framing: Sendable, Equatable {
         /// No body follows (no Content-Length, or Content-Length: 0).
@@ -30,7 +30,7 @@ public struct ParsedRequestHead: Sendable, Equatable {
     }
 }
 
-/// Why a request cannot be read: the status DESIGN §9 answers with, and a message for the
+/// Why a request cannot be read: the status README, "Bad input" answers with, and a message for the
 /// client and the log. The connection is closed after the answer.
 public struct HTTPRequestError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int

@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 import NIOHTTP1
 
 /// Several real gateway processes sharing one etcd (real members on loopback), between two real
-/// upstreams: the fleet of DESIGN §10 on one machine.
+/// upstreams: the fleet of docs/architecture.md, "Rollout state" on one machine.
 final class FleetHarness: Sendable {
     let etcd: EtcdCluster
     let old: TestUpstream
