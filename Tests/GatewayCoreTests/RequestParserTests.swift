@@ -1,7 +1,7 @@
 import GatewayCore
 import Testing
 
-/// The request parser against README, "Bad input" and RFC 9112, each input fed whole and byte by byte:
+/// The request parser against the README's "Bad input" and RFC 9112, each input fed whole and byte by byte:
 /// the verdict must not depend on how the socket split it.
 @Suite("HTTP/1.1 request parser")
 struct RequestParserTests {

@@ -86,7 +86,7 @@ struct ParserDifferentialTests {
     }
 
     /// The ways the gateway is stricter than llhttp on purpose (RFC 9112 §2.2, §6.3, §7.1 and
-    /// README, "Bad input"), by the message it refuses with.
+    /// the README's "Bad input"), by the message it refuses with.
     static let deliberatelyStricter = [
         "a bare LF in the request head",  // llhttp accepts LF line ends
         "a bare LF in the chunked body framing",

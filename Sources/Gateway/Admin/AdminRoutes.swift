@@ -4,7 +4,7 @@ import GatewayCore
 import NIOCore
 import NIOHTTP1
 
-/// The admin endpoints of README, "Admin listener", independent of sockets: a request in, an answer out.
+/// The admin endpoints of the README's "Admin listener", independent of sockets: a request in, an answer out.
 enum AdminRoutes {
     struct Answer: Sendable {
         var status: HTTPResponseStatus

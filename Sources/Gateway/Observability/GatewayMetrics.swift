@@ -3,7 +3,7 @@ import GatewayCore
 import NIOConcurrencyHelpers
 import Prometheus
 
-/// The metrics of README, "Admin listener" under their exact names, on a registry of this gateway's own (so
+/// The metrics of the README's "Admin listener" under their exact names, on a registry of this gateway's own (so
 /// several gateways in one test process never mix counts). Label combinations are created once
 /// and cached; the request path only looks them up.
 private typealias MetricCounter = CoreMetrics.Counter
@@ -144,7 +144,7 @@ final class GatewayMetrics: Sendable {
         rampLeader.set(leader)
     }
 
-    /// A request the gateway answered itself without forwarding (README, "Bad input": 400, 408, 413, …).
+    /// A request the gateway answered itself without forwarding (the README's "Bad input": 400, 408, 413, …).
     func rejected(code: Int) {
         counter(SeriesKey(name: "gateway_rejected_requests_total", first: "", second: "", code: code)) { [("code", String(code))] }.increment()
     }

@@ -1,7 +1,7 @@
 import GatewayCore
 import NIOHTTP1
 
-/// The header rules of README, "Forwarding and fallback", in both directions. Names are compared case-insensitively
+/// The header rules of the README's "Forwarding and fallback", in both directions. Names are compared case-insensitively
 /// in place: nothing here lower-cases a header name on the request path.
 enum ForwardingHeaders {
     static let via = "1.1 checkout-gateway"

@@ -1,7 +1,7 @@
 import GatewayCore
 import NIOHTTP1
 
-/// The checks of README, "Bad input" that come after parsing (`RequestParser` has already enforced the
+/// The checks of the README's "Bad input" that come after parsing (`RequestParser` has already enforced the
 /// syntax, the URI and header limits and the body framing), made on a complete request head
 /// before anything is forwarded, in one pass over the headers.
 enum HeadValidator {

@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Turns the bytes of a client connection into request parts with the gateway's own strict
-/// parser (`RequestParser`), in place of NIO's llhttp decoder: it answers README, "Bad input" exactly
+/// parser (`RequestParser`), in place of NIO's llhttp decoder: it answers the README's "Bad input" exactly
 /// (414 versus 431, 501, 505), enforces the URI and header limits of the config in force as the
 /// bytes arrive, and knows when part of a next head is waiting (so the head-read deadline, not
 /// the idle one, applies to it).

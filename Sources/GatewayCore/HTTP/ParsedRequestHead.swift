@@ -30,7 +30,7 @@ public struct ParsedRequestHead: Sendable, Equatable {
     }
 }
 
-/// Why a request cannot be read: the status README, "Bad input" answers with, and a message for the
+/// Why a request cannot be read: the status the README's "Bad input" answers with, and a message for the
 /// client and the log. The connection is closed after the answer.
 public struct HTTPRequestError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int

@@ -5,7 +5,7 @@
 /// CRLF only (a bare CR or LF is an error), single spaces in the request line, no whitespace
 /// before a colon, no obs-fold, no control characters in values, Content-Length as digits only
 /// and never twice with different values or beside Transfer-Encoding, `chunked` as the only
-/// transfer coding. Every verdict carries the status README, "Bad input" asks for.
+/// transfer coding. Every verdict carries the status the README's "Bad input" asks for.
 ///
 /// Input is held only as far as it is needed: a head until it is complete (and never past the
 /// URI and header limits: 414 and 431 are decided as soon as a limit is crossed), body bytes
