@@ -81,15 +81,17 @@ public final class GatewayServer: Sendable {
                 runtime: runtime, publicChannel: publicChannel, adminChannel: adminChannel, connections: connections, fleet: fleet,
                 group: eventLoops, ownsGroup: group == nil
             )
-            logger.info("gateway listening", metadata: [
-                "listen": "\(config.listen.host):\(server.publicPort)",
-                "admin": "\(config.admin.listen.host):\(server.adminPort)",
-                "old": "\(config.upstreams.old.url)",
-                "new": "\(config.upstreams.new.url)",
-                "flag": "\(config.flag.key)",
-                "enabled": "\(config.flag.enabled)",
-                "percent": "\(config.flag.percent)",
-            ])
+            logger.info(
+                "gateway listening",
+                metadata: [
+                    "listen": "\(config.listen.host):\(server.publicPort)",
+                    "admin": "\(config.admin.listen.host):\(server.adminPort)",
+                    "old": "\(config.upstreams.old.url)",
+                    "new": "\(config.upstreams.new.url)",
+                    "flag": "\(config.flag.key)",
+                    "enabled": "\(config.flag.enabled)",
+                    "percent": "\(config.flag.percent)",
+                ])
             return server
         } catch {
             for channel in bound { try? await channel.close() }

@@ -1,5 +1,5 @@
-import Logging
 import GatewayCore
+import Logging
 import ServiceLifecycle
 import UnixSignals
 

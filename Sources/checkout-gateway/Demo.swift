@@ -1,8 +1,8 @@
 import ArgumentParser
+import Foundation
 import Gateway
 import GatewayCore
 import Logging
-import Foundation
 import NIOPosix
 
 struct Demo: AsyncParsableCommand {
@@ -29,8 +29,10 @@ struct Demo: AsyncParsableCommand {
         let old: DemoCheckoutServer
         let new: DemoCheckoutServer
         do {
-            old = try await DemoCheckoutServer.start(variant: .old, host: config.upstreams.old.url.host, port: config.upstreams.old.url.port, group: group)
-            new = try await DemoCheckoutServer.start(variant: .new, host: config.upstreams.new.url.host, port: config.upstreams.new.url.port, group: group)
+            old = try await DemoCheckoutServer.start(
+                variant: .old, host: config.upstreams.old.url.host, port: config.upstreams.old.url.port, group: group)
+            new = try await DemoCheckoutServer.start(
+                variant: .new, host: config.upstreams.new.url.host, port: config.upstreams.new.url.port, group: group)
         } catch let error as ListenError {
             ConfigFile.fail(error.description)
         }
@@ -51,7 +53,8 @@ struct Demo: AsyncParsableCommand {
     /// What to try, from the config actually loaded, with commands that work from a clone (the
     /// binary's own path: nothing is on PATH after `swift build`).
     static func banner(config: GatewayConfig, configPath: String, gateway: GatewayServer, keptState: Bool) -> String {
-        let binary = CommandLine.arguments[0].contains("/")
+        let binary =
+            CommandLine.arguments[0].contains("/")
             ? CommandLine.arguments[0] : "checkout-gateway"
         let base = "http://127.0.0.1:\(gateway.publicPort)"
         let admin = "http://127.0.0.1:\(gateway.adminPort)"

@@ -42,11 +42,12 @@ struct Explain: ParsableCommand {
             print("variant: old\nreason: no route matches \(method) \(path ?? "/"); the flag does not decide it")
             return
         }
-        print("""
-        variant: \(decision.variant.rawValue)
-        reason: \(decision.reason.rawValue) (\(decision.ofrepReason(percent: explanation.effectivePercent)))
-        bucket: \(decision.bucket) (new when the flag is on and bucket <= percent; percent is \(explanation.effectivePercent)\(config.schedule == nil ? "" : ", from the schedule"))
-        flag: \(config.flag.key) (group \(config.flag.groupID)), \(config.flag.enabled ? "enabled" : "disabled")\(state.killed ? ", KILLED" : "")\(state.latched ? ", ROLLED BACK (latched)" : "")
-        """)
+        print(
+            """
+            variant: \(decision.variant.rawValue)
+            reason: \(decision.reason.rawValue) (\(decision.ofrepReason(percent: explanation.effectivePercent)))
+            bucket: \(decision.bucket) (new when the flag is on and bucket <= percent; percent is \(explanation.effectivePercent)\(config.schedule == nil ? "" : ", from the schedule"))
+            flag: \(config.flag.key) (group \(config.flag.groupID)), \(config.flag.enabled ? "enabled" : "disabled")\(state.killed ? ", KILLED" : "")\(state.latched ? ", ROLLED BACK (latched)" : "")
+            """)
     }
 }

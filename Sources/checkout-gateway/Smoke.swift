@@ -5,7 +5,8 @@ import GatewayCore
 
 struct Smoke: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One purchase on each variant, through a running gateway (forced with the test override) or, with --direct, straight to the upstreams of --config; exit 1 when any step fails."
+        abstract:
+            "One purchase on each variant, through a running gateway (forced with the test override) or, with --direct, straight to the upstreams of --config; exit 1 when any step fails."
     )
 
     @Option(help: "The gateway's public base URL.")

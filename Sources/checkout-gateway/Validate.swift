@@ -13,7 +13,11 @@ struct Validate: ParsableCommand {
         let flag = config.flag
         let state = flag.enabled ? "enabled at \(flag.percent)%" : "disabled"
         let schedule = config.schedule.map { ", schedule of \($0.steps.count) steps" } ?? ""
-        let store = config.etcd.map { "rollout state in etcd (\($0.endpoints.count) endpoint\($0.endpoints.count == 1 ? "" : "s"))" } ?? "rollout state in \(config.stateFile)"
-        print("\(options.config): ok: flag \(flag.key) \(state), \(config.routes.count) routes, \(flag.targeting.count) targeting rules\(schedule); old \(config.upstreams.old.url), new \(config.upstreams.new.url); \(store)")
+        let store =
+            config.etcd.map { "rollout state in etcd (\($0.endpoints.count) endpoint\($0.endpoints.count == 1 ? "" : "s"))" }
+            ?? "rollout state in \(config.stateFile)"
+        print(
+            "\(options.config): ok: flag \(flag.key) \(state), \(config.routes.count) routes, \(flag.targeting.count) targeting rules\(schedule); old \(config.upstreams.old.url), new \(config.upstreams.new.url); \(store)"
+        )
     }
 }

@@ -43,7 +43,8 @@ struct BucketingTests {
     func shareOfNewIsCloseToPercent(percent: Int) {
         let total = 20_000
         var new = 0
-        for index in 0..<total where Bucketing.isIn(bucket: Bucketing.bucket(groupID: "new-checkout", identity: "customer-\(index)"), percent: percent) {
+        for index in 0..<total
+        where Bucketing.isIn(bucket: Bucketing.bucket(groupID: "new-checkout", identity: "customer-\(index)"), percent: percent) {
             new += 1
         }
         let share = Double(new) * 100 / Double(total)

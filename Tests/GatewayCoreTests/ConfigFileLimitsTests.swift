@@ -99,17 +99,18 @@ struct EtcdConfigTests {
     }
 
     @Test func aFleetConfigIsRead() throws {
-        let text = ConfigLoaderTests.minimal + """
+        let text =
+            ConfigLoaderTests.minimal + """
 
-        state:
-          etcd:
-            endpoints: [http://etcd-0:2379, http://etcd-1:2379]
-            prefix: /shop/
-            timeout: 2s
-            username: gateway
-            password_env: ETCD_PASSWORD
-            tls: { ca_file: /etc/ca.pem }
-        """
+                state:
+                  etcd:
+                    endpoints: [http://etcd-0:2379, http://etcd-1:2379]
+                    prefix: /shop/
+                    timeout: 2s
+                    username: gateway
+                    password_env: ETCD_PASSWORD
+                    tls: { ca_file: /etc/ca.pem }
+                """
         let etcd = try #require(try ConfigLoader.parse(text, file: "gateway.yaml").etcd)
         #expect(etcd.endpoints.map(\.prefix) == ["http://etcd-0:2379", "http://etcd-1:2379"])
         #expect(etcd.prefix == "/shop/" && etcd.timeout == .seconds(2) && etcd.username == "gateway" && etcd.passwordEnv == "ETCD_PASSWORD")
@@ -117,12 +118,19 @@ struct EtcdConfigTests {
     }
 
     @Test func mistakesAreReportedAtTheirMarks() {
-        #expect(problems("state:\n  etcd:\n    endpoints: [etcd-0:2379]").map(\.description) == [
-            "11:17: state.etcd.endpoints[0] must be an http:// or https:// URL of an etcd client port without a path, got etcd-0:2379"
-        ])
-        #expect(problems("state_file: ./s.json\nstate:\n  etcd:\n    endpoints: [http://e:2379]").first?.message.hasPrefix("state and state_file cannot both be set") == true)
-        #expect(problems("state:\n  etcd:\n    endpoints: [http://e:2379]\n    username: u").first?.message.hasPrefix("state.etcd.username needs state.etcd.password_env") == true)
-        #expect(problems("state:\n  etcd:\n    endpoints: [http://e:2379]\n    prefix: nope").first?.message == "state.etcd.prefix must start and end with /, got nope")
+        #expect(
+            problems("state:\n  etcd:\n    endpoints: [etcd-0:2379]").map(\.description) == [
+                "11:17: state.etcd.endpoints[0] must be an http:// or https:// URL of an etcd client port without a path, got etcd-0:2379"
+            ])
+        #expect(
+            problems("state_file: ./s.json\nstate:\n  etcd:\n    endpoints: [http://e:2379]").first?.message.hasPrefix(
+                "state and state_file cannot both be set") == true)
+        #expect(
+            problems("state:\n  etcd:\n    endpoints: [http://e:2379]\n    username: u").first?.message.hasPrefix(
+                "state.etcd.username needs state.etcd.password_env") == true)
+        #expect(
+            problems("state:\n  etcd:\n    endpoints: [http://e:2379]\n    prefix: nope").first?.message
+                == "state.etcd.prefix must start and end with /, got nope")
     }
 }
 

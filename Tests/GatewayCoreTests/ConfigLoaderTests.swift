@@ -5,15 +5,15 @@ import Testing
 @Suite("gateway.yaml loading and validation")
 struct ConfigLoaderTests {
     static let minimal = """
-    version: 1
-    upstreams:
-      old:
-        url: http://127.0.0.1:9001
-      new:
-        url: http://127.0.0.1:9002
-    flag:
-      key: new-checkout
-    """
+        version: 1
+        upstreams:
+          old:
+            url: http://127.0.0.1:9001
+          new:
+            url: http://127.0.0.1:9002
+        flag:
+          key: new-checkout
+        """
 
     private func problems(_ text: String) -> [ConfigProblem] {
         configProblems(text)
@@ -59,47 +59,47 @@ struct ConfigLoaderTests {
 
     @Test func everyKeyOfTheSchemaIsRead() throws {
         let text = """
-        version: 1
-        listen: "[::1]:8081"
-        admin: { listen: 127.0.0.2:9902, token_env: MY_TOKEN }
-        upstreams:
-          old: { url: "http://old.internal:81/base/", connect_timeout: 1s, timeout: 20s, max_connections: 8 }
-          new: { url: https://new.internal, connect_timeout: 100ms, timeout: 1.5s, max_connections: 4 }
-        routes:
-          - path_prefix: /api/checkout
-            methods: [GET, POST]
-        flag:
-          key: k
-          group_id: g
-          enabled: true
-          percent: 10
-          identity: [{ cookie: sid }]
-          anonymous_cookie: { name: anon, max_age: 1h, secure: true }
-          targeting:
-            - { variant: old, users: [a, b] }
-            - { variant: new, header: { name: X-Cohort, equals: beta } }
-          public_ofrep: true
-          test_override: { header: X-Force, token_env: FORCE_TOKEN }
-        fallback: { on: [timeout], unsafe_methods: never, idempotency_header: X-Idem }
-        schedule:
-          start: 2026-12-01T09:00:00Z
-          steps:
-            - { percent: 1, hold: 30m }
-            - { percent: 100 }
-        guardrails:
-          window: 1m
-          min_requests: 10
-          max_error_rate: 0.05
-          max_p99_ratio: 1.5
-          conversion:
-            start: { path_prefix: /checkout, method: GET }
-            done: { path_prefix: /api/checkout/orders, method: POST }
-            min_ratio: 0.8
-          action: pause
-        limits: { max_request_body: 2MiB, max_header_bytes: 16KiB, max_uri_bytes: 4KiB, header_read_timeout: 5s, idle_timeout: 30s, max_connections: 100 }
-        state_file: /tmp/state.json
-        access_log: false
-        """
+            version: 1
+            listen: "[::1]:8081"
+            admin: { listen: 127.0.0.2:9902, token_env: MY_TOKEN }
+            upstreams:
+              old: { url: "http://old.internal:81/base/", connect_timeout: 1s, timeout: 20s, max_connections: 8 }
+              new: { url: https://new.internal, connect_timeout: 100ms, timeout: 1.5s, max_connections: 4 }
+            routes:
+              - path_prefix: /api/checkout
+                methods: [GET, POST]
+            flag:
+              key: k
+              group_id: g
+              enabled: true
+              percent: 10
+              identity: [{ cookie: sid }]
+              anonymous_cookie: { name: anon, max_age: 1h, secure: true }
+              targeting:
+                - { variant: old, users: [a, b] }
+                - { variant: new, header: { name: X-Cohort, equals: beta } }
+              public_ofrep: true
+              test_override: { header: X-Force, token_env: FORCE_TOKEN }
+            fallback: { on: [timeout], unsafe_methods: never, idempotency_header: X-Idem }
+            schedule:
+              start: 2026-12-01T09:00:00Z
+              steps:
+                - { percent: 1, hold: 30m }
+                - { percent: 100 }
+            guardrails:
+              window: 1m
+              min_requests: 10
+              max_error_rate: 0.05
+              max_p99_ratio: 1.5
+              conversion:
+                start: { path_prefix: /checkout, method: GET }
+                done: { path_prefix: /api/checkout/orders, method: POST }
+                min_ratio: 0.8
+              action: pause
+            limits: { max_request_body: 2MiB, max_header_bytes: 16KiB, max_uri_bytes: 4KiB, header_read_timeout: 5s, idle_timeout: 30s, max_connections: 100 }
+            state_file: /tmp/state.json
+            access_log: false
+            """
         let config = try ConfigLoader.parse(text, file: "gateway.yaml")
         #expect(config.listen == HostPort(host: "::1", port: 8081))
         #expect(config.admin.listen == HostPort(host: "127.0.0.2", port: 9902))
@@ -164,7 +164,8 @@ struct ConfigLoaderTests {
     }
 
     @Test func badDuration() {
-        let text = Self.minimal.replacingOccurrences(of: "    url: http://127.0.0.1:9001", with: "    url: http://127.0.0.1:9001\n    timeout: 10 seconds")
+        let text = Self.minimal.replacingOccurrences(
+            of: "    url: http://127.0.0.1:9001", with: "    url: http://127.0.0.1:9001\n    timeout: 10 seconds")
         let problem = single(text)
         #expect(problem?.mark == SourceMark(line: 5, column: 14))
         #expect(problem?.message == "upstreams.old.timeout must be a positive duration like 250ms, 1.5s, 30m, 2h or 1d, got 10 seconds")
@@ -200,45 +201,46 @@ struct ConfigLoaderTests {
 
     @Test func everyErrorOfAFileIsReportedAtOnce() {
         let text = """
-        version: 1
-        listen: nowhere
-        upstreams:
-          old:
-            url: http://127.0.0.1:9001
-            max_connections: 0
-          new:
-            url: gopher://x
-        flag:
-          key: new-checkout
-          percent: 150
-          enabled: maybe
-          targeting:
-            - variant: newest
-              users: [a]
-            - variant: new
-        fallback:
-          unsafe_methods: sometimes
-        limits:
-          max_request_body: 1MB
-        bogus: true
-        """
+            version: 1
+            listen: nowhere
+            upstreams:
+              old:
+                url: http://127.0.0.1:9001
+                max_connections: 0
+              new:
+                url: gopher://x
+            flag:
+              key: new-checkout
+              percent: 150
+              enabled: maybe
+              targeting:
+                - variant: newest
+                  users: [a]
+                - variant: new
+            fallback:
+              unsafe_methods: sometimes
+            limits:
+              max_request_body: 1MB
+            bogus: true
+            """
         let found = problems(text)
         #expect(found.map(\.mark.line) == [2, 6, 8, 11, 12, 14, 16, 18, 20, 21])
         #expect(found.count == 10)
     }
 
     @Test func scheduleAndGuardrailMistakes() {
-        let text = Self.minimal + """
+        let text =
+            Self.minimal + """
 
-        schedule:
-          start: tomorrow
-          steps:
-            - { percent: 10 }
-            - { percent: 5, hold: 1h }
-        guardrails:
-          max_error_rate: 2
-          action: panic
-        """
+                schedule:
+                  start: tomorrow
+                  steps:
+                    - { percent: 10 }
+                    - { percent: 5, hold: 1h }
+                guardrails:
+                  max_error_rate: 2
+                  action: panic
+                """
         let found = problems(text)
         #expect(found.map(\.mark.line) == [10, 12, 13, 13, 15, 16])
     }

@@ -19,7 +19,9 @@ struct FlagDecisionTests {
         var flag = flagWithEverything()
         flag.enabled = false
         let evaluator = FlagEvaluator(flag: flag, overrideToken: "secret")
-        let decision = evaluator.decide(identity: "vip-42", request: FakeRequest(headers: ["X-Checkout-Force": "new", "X-Gateway-Test-Token": "secret"]), state: FlagState(effectivePercent: 100))
+        let decision = evaluator.decide(
+            identity: "vip-42", request: FakeRequest(headers: ["X-Checkout-Force": "new", "X-Gateway-Test-Token": "secret"]),
+            state: FlagState(effectivePercent: 100))
         #expect(decision.variant == .old)
         #expect(decision.reason == .disabled)
         #expect(decision.reason.ofrepReason == "DISABLED")
@@ -27,13 +29,17 @@ struct FlagDecisionTests {
 
     @Test func row1KillSwitchWinsOverEverything() {
         let evaluator = FlagEvaluator(flag: flagWithEverything(), overrideToken: "secret")
-        let decision = evaluator.decide(identity: "u", request: FakeRequest(headers: ["X-Checkout-Force": "new", "X-Gateway-Test-Token": "secret"]), state: FlagState(killed: true, latched: true, effectivePercent: 100))
+        let decision = evaluator.decide(
+            identity: "u", request: FakeRequest(headers: ["X-Checkout-Force": "new", "X-Gateway-Test-Token": "secret"]),
+            state: FlagState(killed: true, latched: true, effectivePercent: 100))
         #expect(decision == FlagDecision(variant: .old, reason: .disabled, bucket: decision.bucket))
     }
 
     @Test func row2LatchSendsOldBeforeOverride() {
         let evaluator = FlagEvaluator(flag: flagWithEverything(), overrideToken: "secret")
-        let decision = evaluator.decide(identity: "u", request: FakeRequest(headers: ["X-Checkout-Force": "new", "X-Gateway-Test-Token": "secret"]), state: FlagState(latched: true, effectivePercent: 100))
+        let decision = evaluator.decide(
+            identity: "u", request: FakeRequest(headers: ["X-Checkout-Force": "new", "X-Gateway-Test-Token": "secret"]),
+            state: FlagState(latched: true, effectivePercent: 100))
         #expect(decision.variant == .old)
         #expect(decision.reason == .rolledBack)
         #expect(decision.reason.ofrepReason == "DISABLED")
@@ -44,7 +50,9 @@ struct FlagDecisionTests {
         let toOld = evaluator.decide(identity: "u", request: FakeRequest(headers: overrideHeaders), state: FlagState(effectivePercent: 100))
         #expect(toOld.variant == .old)
         #expect(toOld.reason == .override)
-        let toNew = evaluator.decide(identity: "vip-42", request: FakeRequest(headers: ["X-Checkout-Force": "NEW", "X-Gateway-Test-Token": "secret"]), state: FlagState(effectivePercent: 0))
+        let toNew = evaluator.decide(
+            identity: "vip-42", request: FakeRequest(headers: ["X-Checkout-Force": "NEW", "X-Gateway-Test-Token": "secret"]),
+            state: FlagState(effectivePercent: 0))
         #expect(toNew.variant == .new)
         #expect(toNew.reason.ofrepReason == "TARGETING_MATCH")
     }
@@ -64,7 +72,9 @@ struct FlagDecisionTests {
     @Test func row3OverrideIsOffWithoutAToken() {
         for token in [nil, ""] as [String?] {
             let evaluator = FlagEvaluator(flag: flagWithEverything(), overrideToken: token)
-            let decision = evaluator.decide(identity: "u", request: FakeRequest(headers: ["X-Checkout-Force": "old", "X-Gateway-Test-Token": ""]), state: FlagState(effectivePercent: 100))
+            let decision = evaluator.decide(
+                identity: "u", request: FakeRequest(headers: ["X-Checkout-Force": "old", "X-Gateway-Test-Token": ""]),
+                state: FlagState(effectivePercent: 100))
             #expect(decision.reason == .rollout)
         }
     }
@@ -77,7 +87,8 @@ struct FlagDecisionTests {
         let beta = evaluator.decide(identity: "someone", request: FakeRequest(headers: ["X-Cohort": "beta"]), state: FlagState(effectivePercent: 0))
         #expect(beta.variant == .new)
         #expect(beta.reason == .targeting)
-        let notBeta = evaluator.decide(identity: "someone", request: FakeRequest(headers: ["X-Cohort": "gamma"]), state: FlagState(effectivePercent: 0))
+        let notBeta = evaluator.decide(
+            identity: "someone", request: FakeRequest(headers: ["X-Cohort": "gamma"]), state: FlagState(effectivePercent: 0))
         #expect(notBeta.reason == .rollout)
     }
 
@@ -85,9 +96,13 @@ struct FlagDecisionTests {
         var flag = makeFlag()
         flag.targeting = [TargetingRule(variant: .new, users: ["a"], header: HeaderCondition(name: "X-Cohort", equals: "beta"))]
         let evaluator = FlagEvaluator(flag: flag, overrideToken: nil)
-        #expect(evaluator.decide(identity: "a", request: FakeRequest(headers: ["X-Cohort": "beta"]), state: FlagState(effectivePercent: 0)).variant == .new)
+        #expect(
+            evaluator.decide(identity: "a", request: FakeRequest(headers: ["X-Cohort": "beta"]), state: FlagState(effectivePercent: 0)).variant
+                == .new)
         #expect(evaluator.decide(identity: "a", request: FakeRequest(), state: FlagState(effectivePercent: 0)).variant == .old)
-        #expect(evaluator.decide(identity: "b", request: FakeRequest(headers: ["X-Cohort": "beta"]), state: FlagState(effectivePercent: 0)).variant == .old)
+        #expect(
+            evaluator.decide(identity: "b", request: FakeRequest(headers: ["X-Cohort": "beta"]), state: FlagState(effectivePercent: 0)).variant
+                == .old)
     }
 
     @Test func row5RolloutByBucketUsesEffectivePercent() {

@@ -6,14 +6,17 @@ import Testing
 struct RampControllerTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
     var schedule: Schedule {
-        Schedule(start: start, steps: [
-            .init(percent: 1, hold: .seconds(1800)), .init(percent: 10, hold: .seconds(7200)),
-            .init(percent: 50, hold: .seconds(86400)), .init(percent: 100, hold: nil),
-        ])
+        Schedule(
+            start: start,
+            steps: [
+                .init(percent: 1, hold: .seconds(1800)), .init(percent: 10, hold: .seconds(7200)),
+                .init(percent: 50, hold: .seconds(86400)), .init(percent: 100, hold: nil),
+            ])
     }
 
     static func summary(requests: Int, errors: Int = 0, p99: Double? = 10, starts: Int = 0, dones: Int = 0) -> SlidingWindow.Summary {
-        SlidingWindow.Summary(requests: requests, errors: errors, p50Ms: p99.map { $0 / 2 }, p99Ms: p99, conversionStarts: starts, conversionDones: dones)
+        SlidingWindow.Summary(
+            requests: requests, errors: errors, p50Ms: p99.map { $0 / 2 }, p99Ms: p99, conversionStarts: starts, conversionDones: dones)
     }
 
     static let healthy = WindowPair(old: summary(requests: 500), new: summary(requests: 500))
@@ -24,10 +27,11 @@ struct RampControllerTests {
         at offset: TimeInterval, progress: ScheduleProgress?, windows: WindowPair = healthy, guardrails: Guardrails? = Guardrails(),
         latched: Bool = false
     ) -> RampController.Decision {
-        RampController.evaluate(.init(
-            schedule: schedule, guardrails: guardrails, configuredPercent: 77, progress: progress, latched: latched, windows: windows,
-            now: start.addingTimeInterval(offset)
-        ))
+        RampController.evaluate(
+            .init(
+                schedule: schedule, guardrails: guardrails, configuredPercent: 77, progress: progress, latched: latched, windows: windows,
+                now: start.addingTimeInterval(offset)
+            ))
     }
 
     @Test func beforeTheStartNothingIsRamped() {
@@ -52,7 +56,13 @@ struct RampControllerTests {
         #expect(advanced.progress?.step == 1)
         #expect(advanced.progress?.enteredAt == start.addingTimeInterval(1800))
         #expect(evaluate(at: 5000, progress: entered, windows: Self.quiet).effectivePercent == 1, "no verdict: waits")
-        #expect(evaluate(at: 5000, progress: entered, windows: Self.failing, guardrails: { var g = Guardrails(); g.action = .pause; return g }()).effectivePercent == 1)
+        #expect(
+            evaluate(
+                at: 5000, progress: entered, windows: Self.failing,
+                guardrails: {
+                    var g = Guardrails(); g.action = .pause; return g
+                }()
+            ).effectivePercent == 1)
         #expect(evaluate(at: 5000, progress: entered, latched: true).effectivePercent == 1, "latched: no advance")
     }
 
@@ -92,9 +102,10 @@ struct RampControllerTests {
     }
 
     @Test func withoutScheduleFlagPercentGoverns() {
-        let decision = RampController.evaluate(.init(
-            schedule: nil, guardrails: Guardrails(), configuredPercent: 30, progress: nil, latched: false, windows: Self.failing, now: start
-        ))
+        let decision = RampController.evaluate(
+            .init(
+                schedule: nil, guardrails: Guardrails(), configuredPercent: 30, progress: nil, latched: false, windows: Self.failing, now: start
+            ))
         #expect(decision.effectivePercent == 30)
         #expect(decision.latchReason != nil, "guardrails act without a schedule")
     }
@@ -102,13 +113,17 @@ struct RampControllerTests {
     // MARK: - The judge
 
     @Test func noVerdictBelowMinRequests() {
-        #expect(GuardrailJudge.verdict(Guardrails(), windows: WindowPair(old: Self.summary(requests: 500), new: Self.summary(requests: 99, errors: 99))) == .noVerdict)
+        #expect(
+            GuardrailJudge.verdict(Guardrails(), windows: WindowPair(old: Self.summary(requests: 500), new: Self.summary(requests: 99, errors: 99)))
+                == .noVerdict)
     }
 
     @Test func breachByErrorRate() {
         let verdict = GuardrailJudge.verdict(Guardrails(), windows: Self.failing)
         #expect(verdict == .breach("error rate on new 5% > 2% (10 of 200 requests in the last 5m)"))
-        #expect(GuardrailJudge.verdict(Guardrails(), windows: WindowPair(old: Self.summary(requests: 500), new: Self.summary(requests: 200, errors: 4))) == .go)
+        #expect(
+            GuardrailJudge.verdict(Guardrails(), windows: WindowPair(old: Self.summary(requests: 500), new: Self.summary(requests: 200, errors: 4)))
+                == .go)
     }
 
     @Test func breachByP99Ratio() {
@@ -124,7 +139,8 @@ struct RampControllerTests {
 
     @Test func breachByConversionRatio() {
         var guardrails = Guardrails()
-        guardrails.conversion = Conversion(start: RequestMatch(pathPrefix: "/checkout", method: "GET"), done: RequestMatch(pathPrefix: "/orders", method: "POST"))
+        guardrails.conversion = Conversion(
+            start: RequestMatch(pathPrefix: "/checkout", method: "GET"), done: RequestMatch(pathPrefix: "/orders", method: "POST"))
         let worse = WindowPair(old: Self.summary(requests: 500, starts: 200, dones: 100), new: Self.summary(requests: 500, starts: 200, dones: 80))
         guard case .breach(let reason) = GuardrailJudge.verdict(guardrails, windows: worse) else {
             Issue.record("expected a breach")
@@ -133,7 +149,8 @@ struct RampControllerTests {
         #expect(reason.hasPrefix("conversion new/old 0.8 < 0.9"))
         let fine = WindowPair(old: Self.summary(requests: 500, starts: 200, dones: 100), new: Self.summary(requests: 500, starts: 200, dones: 95))
         #expect(GuardrailJudge.verdict(guardrails, windows: fine) == .go)
-        let fewCheckouts = WindowPair(old: Self.summary(requests: 500, starts: 200, dones: 100), new: Self.summary(requests: 500, starts: 50, dones: 0))
+        let fewCheckouts = WindowPair(
+            old: Self.summary(requests: 500, starts: 200, dones: 100), new: Self.summary(requests: 500, starts: 50, dones: 0))
         #expect(GuardrailJudge.verdict(guardrails, windows: fewCheckouts) == .go, "conversion needs min_requests checkouts on both")
     }
 

@@ -54,12 +54,14 @@ struct RequestParserTests {
 
     @Test func aSimpleGet() {
         let result = events("GET /checkout?x=1 HTTP/1.1\r\nHost: shop\r\nX-User-Id:  u1 \r\n\r\n")
-        #expect(result == [
-            .head(ParsedRequestHead(
-                method: "GET", target: "/checkout?x=1", minorVersion: 1, headers: [("Host", "shop"), ("X-User-Id", "u1")], framing: .none
-            )),
-            .end,
-        ])
+        #expect(
+            result == [
+                .head(
+                    ParsedRequestHead(
+                        method: "GET", target: "/checkout?x=1", minorVersion: 1, headers: [("Host", "shop"), ("X-User-Id", "u1")], framing: .none
+                    )),
+                .end,
+            ])
     }
 
     @Test func pipelinedRequestsWithBodies() {

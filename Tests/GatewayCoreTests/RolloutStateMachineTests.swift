@@ -124,7 +124,9 @@ struct FleetWindowTests {
         #expect(RampController.percentInEffect(schedule: schedule, configuredPercent: 30, progress: nil, now: start.addingTimeInterval(-1)) == 0)
         #expect(RampController.percentInEffect(schedule: schedule, configuredPercent: 30, progress: nil, now: later) == 10)
         let first = ScheduleProgress(fingerprint: schedule.fingerprint, step: 0, enteredAt: start)
-        #expect(RampController.percentInEffect(schedule: schedule, configuredPercent: 30, progress: first, now: later) == 10, "the hold is long over, but only the leader advances")
+        #expect(
+            RampController.percentInEffect(schedule: schedule, configuredPercent: 30, progress: first, now: later) == 10,
+            "the hold is long over, but only the leader advances")
         let second = ScheduleProgress(fingerprint: schedule.fingerprint, step: 1, enteredAt: later)
         #expect(RampController.percentInEffect(schedule: schedule, configuredPercent: 30, progress: second, now: later) == 50)
     }

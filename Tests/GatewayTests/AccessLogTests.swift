@@ -1,14 +1,18 @@
-import NIOConcurrencyHelpers
 import Foundation
 import Gateway
 import GatewayCore
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite("Access log and status summary", .timeLimit(.minutes(1)))
 struct AccessLogTests {
     @Test func oneJSONLinePerRequestWithTheDecisionAndFallback() async throws {
         let (logger, lines) = CapturingLogHandler.logger()
-        try await Harness.with(configure: { $0.flag.percent = 100; $0.accessLog = true }, accessLogger: logger) { h async throws in
+        try await Harness.with(
+            configure: {
+                $0.flag.percent = 100; $0.accessLog = true
+            }, accessLogger: logger
+        ) { h async throws in
             h.new.set(.respond(status: 502, body: nil, headers: []))
             _ = try await h.get("/checkout/pay?card=1", headers: [("X-User-Id", "u"), ("X-Request-Id", "log-1")])
             _ = try await h.get("/home")

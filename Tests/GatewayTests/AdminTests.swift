@@ -120,7 +120,9 @@ struct AdminTests {
 @Suite("Metrics (README: Admin listener)", .timeLimit(.minutes(1)))
 struct MetricsTests {
     @Test func aKnownMixOfTrafficShowsExactlyThoseCounts() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.seconds(1)) }) { h async throws in
+        try await Harness.with(configure: {
+            $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.seconds(1))
+        }) { h async throws in
             let user = [("X-User-Id", "u1")]
             _ = try await h.get("/checkout", headers: user)
             _ = try await h.get("/checkout", headers: user)
@@ -152,7 +154,8 @@ struct MetricsTests {
             #expect((metrics.value("gateway_config_last_reload_timestamp_seconds") ?? 0) > 1_700_000_000)
             #expect(metrics.value("gateway_open_connections") != nil)
 
-            let status = try JSONSerialization.jsonObject(with: Data(try await TestClient.send(port: h.adminPort, path: "/status").body)) as? [String: Any]
+            let status =
+                try JSONSerialization.jsonObject(with: Data(try await TestClient.send(port: h.adminPort, path: "/status").body)) as? [String: Any]
             #expect(status?[path: "window.new.requests"] as? Int == 4)
             #expect(status?[path: "window.new.errors"] as? Int == 2)
             #expect(status?[path: "window.old.errors"] as? Int == 1)

@@ -1,7 +1,7 @@
 import Foundation
-import NIOHTTP1
 import GatewayCore
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Testing
 
@@ -37,7 +37,9 @@ struct BadInputTests {
     }
 
     @Test func oversizedURIAndHeaders() async throws {
-        try await Harness.with(configure: { $0.limits.maxURIBytes = 1024; $0.limits.maxHeaderBytes = 2048 }) { h async throws in
+        try await Harness.with(configure: {
+            $0.limits.maxURIBytes = 1024; $0.limits.maxHeaderBytes = 2048
+        }) { h async throws in
             let longURI = "/checkout?" + String(repeating: "a", count: 1100)
             let uri = try await RawClient.exchange(port: h.port, "GET \(longURI) HTTP/1.1\r\nHost: a\r\n\r\n")
             #expect(RawClient.statuses(uri) == [414])
@@ -52,11 +54,16 @@ struct BadInputTests {
     }
 
     @Test func bodiesOverTheLimitAre413AndNothingIsSent() async throws {
-        try await Harness.with(configure: { $0.limits.maxRequestBody = 1000; $0.flag.percent = 100 }) { h async throws in
-            let declared = try await RawClient.exchange(port: h.port, "POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n" + String(repeating: "x", count: 1001))
+        try await Harness.with(configure: {
+            $0.limits.maxRequestBody = 1000; $0.flag.percent = 100
+        }) { h async throws in
+            let declared = try await RawClient.exchange(
+                port: h.port, "POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n" + String(repeating: "x", count: 1001))
             #expect(RawClient.statuses(declared) == [413])
             let chunk = String(repeating: "y", count: 600)
-            let chunked = try await RawClient.exchange(port: h.port, "POST /checkout HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n")
+            let chunked = try await RawClient.exchange(
+                port: h.port,
+                "POST /checkout HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n")
             #expect(RawClient.statuses(chunked) == [413])
             #expect(h.old.requests.isEmpty && h.new.requests.isEmpty)
         }
@@ -64,7 +71,8 @@ struct BadInputTests {
 
     @Test func expectContinueOverTheLimitGets413WithoutA100() async throws {
         try await Harness.with(configure: { $0.limits.maxRequestBody = 1000 }) { h async throws in
-            let answer = try await RawClient.exchange(port: h.port, "POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+            let answer = try await RawClient.exchange(
+                port: h.port, "POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
             #expect(RawClient.statuses(answer) == [413])
             #expect(h.old.requests.isEmpty)
         }
@@ -85,7 +93,8 @@ struct BadInputTests {
         try await Harness.with { h in
             h.old.set(.echo)
             let answer = try await RawClient.exchange(
-                port: h.port, "POST /checkout HTTP/1.1\r\nHost: a\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+                port: h.port,
+                "POST /checkout HTTP/1.1\r\nHost: a\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
             )
             #expect(RawClient.statuses(answer) == [200])
             #expect(answer.hasSuffix("hello world"))

@@ -1,7 +1,7 @@
 import Foundation
 import GatewayCore
-import NIOHTTP1
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Testing
 
@@ -22,7 +22,8 @@ struct ConnectionSafetyTests {
 
     @Test func connectIsRefusedAndTheConnectionClosed() async throws {
         try await Harness.with { h in
-            let tunnel = "CONNECT bank.example:443 HTTP/1.1\r\nHost: bank.example:443\r\n\r\n" + String(repeating: "\u{16}\u{03}\u{01}", count: 20_000)
+            let tunnel =
+                "CONNECT bank.example:443 HTTP/1.1\r\nHost: bank.example:443\r\n\r\n" + String(repeating: "\u{16}\u{03}\u{01}", count: 20_000)
             let answer = try await RawClient.exchange(port: h.port, tunnel)
             #expect(RawClient.statuses(answer) == [501])
             #expect(h.old.requests.isEmpty && h.new.requests.isEmpty)
@@ -33,7 +34,9 @@ struct ConnectionSafetyTests {
     /// is refused by ignoring it (RFC 9110 §7.8): the request is answered and the connection closed.
     @Test func anUpgradeRequestIsAnsweredWithoutUpgradingAndTheConnectionClosed() async throws {
         try await Harness.with { h in
-            let upgrade = "GET /socket HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n" + String(repeating: "\u{81}\u{85}frame", count: 20_000)
+            let upgrade =
+                "GET /socket HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"
+                + String(repeating: "\u{81}\u{85}frame", count: 20_000)
             let answer = try await RawClient.exchange(port: h.port, upgrade)
             #expect(RawClient.statuses(answer) == [200])
             #expect(answer.lowercased().contains("connection: close"))
@@ -82,10 +85,12 @@ struct ConnectionSafetyTests {
             #expect(routed.contains("X-User-Id must be sent at most once"))
             #expect(h.old.requests.isEmpty && h.new.requests.isEmpty, "nothing forwarded for the refused request")
             // One field whose value holds a comma is one value, not two.
-            let single = try await RawClient.exchange(port: h.port, "GET /checkout HTTP/1.1\r\nHost: a\r\nX-User-Id: alice, bob\r\nConnection: close\r\n\r\n")
+            let single = try await RawClient.exchange(
+                port: h.port, "GET /checkout HTTP/1.1\r\nHost: a\r\nX-User-Id: alice, bob\r\nConnection: close\r\n\r\n")
             #expect(RawClient.statuses(single) == [200])
             // Outside the routes the flag decides nothing, so the request is forwarded as sent.
-            let other = try await RawClient.exchange(port: h.port, "GET /home HTTP/1.1\r\nHost: a\r\nX-User-Id: a\r\nX-User-Id: b\r\nConnection: close\r\n\r\n")
+            let other = try await RawClient.exchange(
+                port: h.port, "GET /home HTTP/1.1\r\nHost: a\r\nX-User-Id: a\r\nX-User-Id: b\r\nConnection: close\r\n\r\n")
             #expect(RawClient.statuses(other) == [200])
         }
     }
@@ -93,7 +98,9 @@ struct ConnectionSafetyTests {
     /// A partial pipelined head used to wait for `idle_timeout` (60 s) instead of
     /// `header_read_timeout`: the parser now knows a next head has begun.
     @Test func aPartialPipelinedHeadGetsTheHeadReadDeadline() async throws {
-        try await Harness.with(configure: { $0.limits.headerReadTimeout = TestTiming.scaled(.seconds(2)); $0.limits.idleTimeout = .seconds(50) }) { h async throws in
+        try await Harness.with(configure: {
+            $0.limits.headerReadTimeout = TestTiming.scaled(.seconds(2)); $0.limits.idleTimeout = .seconds(50)
+        }) { h async throws in
             let answer = try await RawClient.exchange(port: h.port, "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HT")
             #expect(RawClient.statuses(answer) == [200, 408])
             #expect(h.old.requests.map(\.uri) == ["/a"])
@@ -104,7 +111,8 @@ struct ConnectionSafetyTests {
     @Test func aHugeURIIs414WhateverItsSize() async throws {
         try await Harness.with { h in
             for size in [9 << 10, 33 << 10, 200 << 10] {
-                let answer = try await RawClient.exchange(port: h.port, "GET /checkout?\(String(repeating: "q", count: size)) HTTP/1.1\r\nHost: a\r\n\r\n")
+                let answer = try await RawClient.exchange(
+                    port: h.port, "GET /checkout?\(String(repeating: "q", count: size)) HTTP/1.1\r\nHost: a\r\n\r\n")
                 #expect(RawClient.statuses(answer) == [414], "\(size) bytes")
             }
             #expect(h.old.requests.isEmpty)

@@ -40,10 +40,11 @@ struct DeployFilesTests {
             _ = try await h.get("/checkout", headers: [("X-User-Id", "u")])
             _ = try await RawClient.exchange(port: h.port, "GARBAGE\r\n\r\n")
             let text = try await TestClient.send(port: h.adminPort, path: "/metrics").text
-            let exported = Set(text.split(separator: "\n").compactMap { line -> String? in
-                guard line.hasPrefix("# TYPE ") else { return nil }
-                return line.split(separator: " ").dropFirst(2).first.map(String.init)
-            })
+            let exported = Set(
+                text.split(separator: "\n").compactMap { line -> String? in
+                    guard line.hasPrefix("# TYPE ") else { return nil }
+                    return line.split(separator: " ").dropFirst(2).first.map(String.init)
+                })
             let missing = used.subtracting(exported)
             #expect(missing.isEmpty, "used in deploy/ or README but not exported: \(missing.sorted())")
         }

@@ -30,7 +30,8 @@ struct EtcdEncodingTests {
     }
 
     @Test func watchLinesAndRevisionsDecode() throws {
-        let line = #"{"result":{"header":{"cluster_id":"1","member_id":"2","revision":"41","raft_term":"2"},"events":[{"type":"DELETE","kv":{"key":"L2NnL2Yva2lsbA==","mod_revision":"41"}}]}}"#
+        let line =
+            #"{"result":{"header":{"cluster_id":"1","member_id":"2","revision":"41","raft_term":"2"},"events":[{"type":"DELETE","kv":{"key":"L2NnL2Yva2lsbA==","mod_revision":"41"}}]}}"#
         let response = try JSONDecoder().decode(Etcd.WatchResponse.self, from: Data(line.utf8))
         #expect(response.result?.header?.revisionNumber == 41)
         #expect(response.result?.events?.first?.type == "DELETE")

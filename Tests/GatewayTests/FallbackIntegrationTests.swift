@@ -11,8 +11,9 @@ struct FallbackIntegrationTests {
             h.new.set(.respond(status: 500, body: "boom", headers: []))
             h.old.set(.echo)
             let body = Array("{\"basket\": 42}".utf8)
-            let response = try await TestClient.send(port: h.port, method: .PUT, path: "/api/checkout/basket",
-                                                     headers: user + [("X-Request-Id", "req-500")], body: body)
+            let response = try await TestClient.send(
+                port: h.port, method: .PUT, path: "/api/checkout/basket",
+                headers: user + [("X-Request-Id", "req-500")], body: body)
             #expect(response.status == 200)
             #expect(response.body == body)
             #expect(response.header("X-Checkout-Variant") == "old")
@@ -27,7 +28,9 @@ struct FallbackIntegrationTests {
     }
 
     @Test func newHangingPastItsTimeoutFallsBack() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.milliseconds(400)) }) { h async throws in
+        try await Harness.with(configure: {
+            $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.milliseconds(400))
+        }) { h async throws in
             h.new.set(.hang)
             let clock = ContinuousClock()
             let started = clock.now
@@ -76,7 +79,8 @@ struct FallbackIntegrationTests {
     @Test func postWithoutIdempotencyKeyIsNotReplayedAfter500() async throws {
         try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.respond(status: 500, body: "card declined by a bug", headers: []))
-            let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
+            let response = try await TestClient.send(
+                port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
             #expect(response.status == 500)
             #expect(response.text == "card declined by a bug")
             #expect(response.header("X-Checkout-Variant") == "new")
@@ -85,9 +89,12 @@ struct FallbackIntegrationTests {
     }
 
     @Test func postWithoutIdempotencyKeyGets504AfterATimeout() async throws {
-        try await Harness.with(configure: { $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.seconds(1)) }) { h async throws in
+        try await Harness.with(configure: {
+            $0.flag.percent = 100; $0.upstreams.new.timeout = TestTiming.scaled(.seconds(1))
+        }) { h async throws in
             h.new.set(.hang)
-            let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
+            let response = try await TestClient.send(
+                port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
             #expect(response.status == 504)
             #expect(response.text.contains("\"request_id\""))
             #expect(h.old.requests.isEmpty)
@@ -98,8 +105,9 @@ struct FallbackIntegrationTests {
         try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.respond(status: 503, body: nil, headers: []))
             h.old.set(.respond(status: 201, body: "order old-1", headers: []))
-            let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders",
-                                                     headers: user + [("Idempotency-Key", "k-77")], body: Array("order".utf8))
+            let response = try await TestClient.send(
+                port: h.port, method: .POST, path: "/api/checkout/orders",
+                headers: user + [("Idempotency-Key", "k-77")], body: Array("order".utf8))
             #expect(response.status == 201)
             #expect(response.text == "order old-1")
             let replay = try #require(h.old.requests.first)
@@ -115,7 +123,8 @@ struct FallbackIntegrationTests {
             $0.flag.percent = 100
             $0.upstreams.new.url = refused.url
         }) { h async throws in
-            let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
+            let response = try await TestClient.send(
+                port: h.port, method: .POST, path: "/api/checkout/orders", headers: user, body: Array("order".utf8))
             #expect(response.status == 200)
             #expect(response.text == "old")
             #expect(h.old.requests.first?.method == "POST")
@@ -123,7 +132,9 @@ struct FallbackIntegrationTests {
     }
 
     @Test func oldFailuresReachTheClientAsDesignSays() async throws {
-        try await Harness.with(configure: { $0.flag.enabled = false; $0.upstreams.old.timeout = TestTiming.scaled(.seconds(1)) }) { h async throws in
+        try await Harness.with(configure: {
+            $0.flag.enabled = false; $0.upstreams.old.timeout = TestTiming.scaled(.seconds(1))
+        }) { h async throws in
             h.old.set(.respond(status: 503, body: "old is down", headers: []))
             let passthrough = try await h.get("/checkout", headers: user)
             #expect(passthrough.status == 503)

@@ -31,7 +31,9 @@ struct FleetTests {
 
         #expect(try await fleet.admin(replicas[0], "/admin/kill").status == 200)
         for replica in replicas.dropFirst() {
-            let took = try await fleet.waitUntil("the kill reaches another replica", within: .seconds(2)) { try await fleet.variant(replica) == "old" }
+            let took = try await fleet.waitUntil("the kill reaches another replica", within: .seconds(2)) {
+                try await fleet.variant(replica) == "old"
+            }
             print("kill propagation: \(took)")
         }
         let status = try await fleet.status(replicas[2])
@@ -156,12 +158,12 @@ struct FleetTests {
         defer { etcd.stop() }
         let start = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-1))
         let schedule = """
-        schedule:
-          start: \(start)
-          steps:
-            - { percent: 0, hold: 5s }
-            - { percent: 100 }
-        """
+            schedule:
+              start: \(start)
+              steps:
+                - { percent: 0, hold: 5s }
+                - { percent: 100 }
+            """
         let fleet = try await FleetHarness.make(etcd: etcd, extra: schedule)
         defer { fleet.killAll() }
         let first = try await fleet.launchReplica()

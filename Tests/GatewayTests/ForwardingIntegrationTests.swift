@@ -6,19 +6,23 @@ import Testing
 struct ForwardingIntegrationTests {
     @Test func requestHeadersFollowDesignSection5() async throws {
         try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
-            h.new.set(.respond(status: 200, body: "ok", headers: [("Connection", "X-Upstream-Secret"), ("X-Upstream-Secret", "s"), ("Keep-Alive", "timeout=5")]))
-            let response = try await h.get("/checkout", headers: [
-                ("X-User-Id", "u1"),
-                ("Connection", "keep-alive, X-Hop"),
-                ("X-Hop", "should-vanish"),
-                ("Keep-Alive", "timeout=5"),
-                ("Proxy-Connection", "keep-alive"),
-                ("TE", "trailers"),
-                ("X-Forwarded-For", "203.0.113.7"),
-                ("X-Request-Id", "client-id-1"),
-                ("X-Checkout-Variant", "spoofed"),
-                ("Host", "shop.example"),
-            ])
+            h.new.set(
+                .respond(
+                    status: 200, body: "ok", headers: [("Connection", "X-Upstream-Secret"), ("X-Upstream-Secret", "s"), ("Keep-Alive", "timeout=5")]))
+            let response = try await h.get(
+                "/checkout",
+                headers: [
+                    ("X-User-Id", "u1"),
+                    ("Connection", "keep-alive, X-Hop"),
+                    ("X-Hop", "should-vanish"),
+                    ("Keep-Alive", "timeout=5"),
+                    ("Proxy-Connection", "keep-alive"),
+                    ("TE", "trailers"),
+                    ("X-Forwarded-For", "203.0.113.7"),
+                    ("X-Request-Id", "client-id-1"),
+                    ("X-Checkout-Variant", "spoofed"),
+                    ("Host", "shop.example"),
+                ])
             #expect(response.status == 200)
             #expect(response.header("X-Checkout-Variant") == "new")
             #expect(response.header("X-Request-Id") == "client-id-1")
@@ -67,8 +71,9 @@ struct ForwardingIntegrationTests {
             h.new.set(.echo)
             var generator = SystemRandomNumberGenerator()
             let body = (0..<(200 * 1024)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            let response = try await TestClient.send(port: h.port, method: .POST, path: "/api/checkout/upload",
-                                                     headers: [("X-User-Id", "u"), ("Content-Type", "application/octet-stream")], body: body)
+            let response = try await TestClient.send(
+                port: h.port, method: .POST, path: "/api/checkout/upload",
+                headers: [("X-User-Id", "u"), ("Content-Type", "application/octet-stream")], body: body)
             #expect(response.status == 200)
             #expect(response.body == body)
             let seen = try #require(h.new.requests.first)
@@ -99,7 +104,8 @@ struct ForwardingIntegrationTests {
                 #expect(!recorded.headers.contains(name: "Transfer-Encoding"), "\(method)")
                 if body == nil {
                     #expect(!recorded.headers.contains(name: "Content-Type"), "\(method)")
-                    #expect(recorded.headers.first(name: "Content-Length") == nil || recorded.headers.first(name: "Content-Length") == "0", "\(method)")
+                    #expect(
+                        recorded.headers.first(name: "Content-Length") == nil || recorded.headers.first(name: "Content-Length") == "0", "\(method)")
                 }
             }
         }
@@ -110,7 +116,8 @@ struct ForwardingIntegrationTests {
     @Test func getWithBodyStaysGetAndHeadWithBodyIsRefused() async throws {
         try await Harness.with(configure: { $0.flag.percent = 100 }) { h async throws in
             h.new.set(.respond(status: 503, body: nil, headers: []))
-            let answer = try await TestClient.send(port: h.port, method: .GET, path: "/checkout", headers: [("X-User-Id", "u")], body: Array("query".utf8))
+            let answer = try await TestClient.send(
+                port: h.port, method: .GET, path: "/checkout", headers: [("X-User-Id", "u")], body: Array("query".utf8))
             #expect(answer.status == 200)
             #expect(answer.header("X-Checkout-Variant") == "old")
             #expect(h.new.requests.map(\.method) == ["GET"])

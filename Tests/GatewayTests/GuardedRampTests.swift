@@ -7,18 +7,18 @@ import Testing
 @Suite("Guarded ramp end to end", .timeLimit(.minutes(1)))
 struct GuardedRampTests {
     static let ramp = """
-    schedule:
-      start: 2020-01-01T00:00:00Z
-      steps:
-        - { percent: 50, hold: 1h }
-        - { percent: 100 }
-    guardrails:
-      window: 30s
-      min_requests: 20
-      max_error_rate: 0.1
-      max_p99_ratio: 1000     # latency on a busy test machine is noise; this test is about errors
-      action: rollback
-    """
+        schedule:
+          start: 2020-01-01T00:00:00Z
+          steps:
+            - { percent: 50, hold: 1h }
+            - { percent: 100 }
+        guardrails:
+          window: 30s
+          min_requests: 20
+          max_error_rate: 0.1
+          max_p99_ratio: 1000     # latency on a busy test machine is noise; this test is about errors
+          action: rollback
+        """
 
     private static func expected(_ user: String) -> String {
         Bucketing.isIn(bucket: Bucketing.bucket(groupID: "new-checkout", identity: user), percent: 50) ? "new" : "old"
@@ -81,7 +81,8 @@ struct GuardedRampTests {
             let config = try ConfigLoader.load(path: h.configPath)
             let offline = OfflineFlagState.load(config: config)
             #expect(offline.latched && offline.effectivePercent == 50)
-            let explained = Explanation(config: config, identity: "shopper-1", headers: [], path: "/checkout", method: "GET", state: offline, overrideToken: nil)
+            let explained = Explanation(
+                config: config, identity: "shopper-1", headers: [], path: "/checkout", method: "GET", state: offline, overrideToken: nil)
             #expect(explained.variant == .old)
             #expect(explained.decision?.reason == .rolledBack)
 
@@ -100,11 +101,11 @@ struct GuardedRampTests {
 
     @Test func conversionsAreCountedPerVariant() async throws {
         let conversion = """
-        guardrails:
-          conversion:
-            start: { path_prefix: /checkout, method: GET }
-            done: { path_prefix: /checkout/orders, method: POST }
-        """
+            guardrails:
+              conversion:
+                start: { path_prefix: /checkout, method: GET }
+                done: { path_prefix: /checkout/orders, method: POST }
+            """
         try await FileHarness.with(percent: 100, extra: conversion) { h async throws in
             _ = try await TestClient.send(port: h.port, path: "/checkout", headers: [("X-User-Id", "a")])
             _ = try await TestClient.send(port: h.port, path: "/checkout", headers: [("X-User-Id", "b")])

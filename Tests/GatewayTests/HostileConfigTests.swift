@@ -44,11 +44,15 @@ struct HostileConfigTests {
         let busy = try RefusingPort()
         defer { busy.close() }
         let config = TemporaryFiles.path("gateway.yaml")
-        let text = "version: 1\nlisten: 127.0.0.1:\(busy.port)\nadmin:\n  listen: 127.0.0.1:0\nupstreams:\n  old:\n    url: http://127.0.0.1:1\n  new:\n    url: http://127.0.0.1:2\nflag:\n  key: new-checkout\nstate_file: \(TemporaryFiles.path("state.json"))\n"
+        let text =
+            "version: 1\nlisten: 127.0.0.1:\(busy.port)\nadmin:\n  listen: 127.0.0.1:0\nupstreams:\n  old:\n    url: http://127.0.0.1:1\n  new:\n    url: http://127.0.0.1:2\nflag:\n  key: new-checkout\nstate_file: \(TemporaryFiles.path("state.json"))\n"
         try text.write(toFile: config, atomically: true, encoding: .utf8)
         let result = try await GatewayProcess.run(arguments: ["serve", "--config", config])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("cannot listen on 127.0.0.1:\(busy.port) (listen): the address is already in use by another process; free the address or change listen"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "cannot listen on 127.0.0.1:\(busy.port) (listen): the address is already in use by another process; free the address or change listen"
+            ), "\(result.stderr)")
         #expect(!result.stderr.contains("bind(descriptor"))
     }
 
@@ -56,7 +60,8 @@ struct HostileConfigTests {
     /// refused the file.
     @Test func serveRefusesInvalidUTF8AsValidateDoes() async throws {
         let config = TemporaryFiles.path("gateway.yaml")
-        var bytes = Array("version: 1\nupstreams:\n  old:\n    url: http://127.0.0.1:1\n  new:\n    url: http://127.0.0.1:2\nflag:\n  key: new-checkout".utf8)
+        var bytes = Array(
+            "version: 1\nupstreams:\n  old:\n    url: http://127.0.0.1:1\n  new:\n    url: http://127.0.0.1:2\nflag:\n  key: new-checkout".utf8)
         bytes.append(0xFF)
         bytes.append(0x0A)
         try Data(bytes).write(to: URL(fileURLWithPath: config))

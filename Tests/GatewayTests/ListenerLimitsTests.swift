@@ -45,7 +45,10 @@ struct ListenerLimitsTests {
                 var status = 0
                 let deadline = ContinuousClock.now + .seconds(5)
                 while status != 200 && ContinuousClock.now < deadline {
-                    status = RawClient.statuses(try await RawClient.exchange(port: h.adminPort, "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")).first ?? 0
+                    status =
+                        RawClient.statuses(
+                            try await RawClient.exchange(port: h.adminPort, "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                        ).first ?? 0
                 }
                 #expect(status == 200, "a freed slot is usable again")
             }

@@ -12,7 +12,8 @@ struct OFREPTests {
     }
 
     private func post(_ port: Int, _ path: String, _ json: String, headers: [(String, String)] = []) async throws -> (TestResponse, [String: Any]) {
-        let response = try await TestClient.send(port: port, method: .POST, path: path, headers: [("Content-Type", "application/json")] + headers, body: Array(json.utf8))
+        let response = try await TestClient.send(
+            port: port, method: .POST, path: path, headers: [("Content-Type", "application/json")] + headers, body: Array(json.utf8))
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         return (response, object)
     }
@@ -57,7 +58,8 @@ struct OFREPTests {
 
     @Test func errorsFollowTheProtocol() async throws {
         try await Harness.with(configure: Self.configure) { h async throws in
-            let (unknown, unknownBody) = try await post(h.adminPort, "/ofrep/v1/evaluate/flags/other-flag", "{\"context\": {\"targetingKey\": \"a\"}}")
+            let (unknown, unknownBody) = try await post(
+                h.adminPort, "/ofrep/v1/evaluate/flags/other-flag", "{\"context\": {\"targetingKey\": \"a\"}}")
             #expect(unknown.status == 404)
             #expect(unknownBody["errorCode"] as? String == "FLAG_NOT_FOUND")
             #expect(unknownBody["key"] as? String == "other-flag")
@@ -81,14 +83,17 @@ struct OFREPTests {
             let (again, _) = try await post(h.adminPort, "/ofrep/v1/evaluate/flags", context, headers: [("If-None-Match", etag)])
             #expect(again.status == 304)
             #expect(again.body.isEmpty)
-            let (other, _) = try await post(h.adminPort, "/ofrep/v1/evaluate/flags", "{\"context\": {\"targetingKey\": \"visitor-2\", \"X-Cohort\": \"beta\"}}", headers: [("If-None-Match", etag)])
+            let (other, _) = try await post(
+                h.adminPort, "/ofrep/v1/evaluate/flags", "{\"context\": {\"targetingKey\": \"visitor-2\", \"X-Cohort\": \"beta\"}}",
+                headers: [("If-None-Match", etag)])
             #expect(other.status == 200)
         }
     }
 
     @Test func publicListenerAnswersOFREPOnlyWhenAllowed() async throws {
         try await Harness.with(configure: Self.configure) { h async throws in
-            let (response, answer) = try await post(h.port, "/ofrep/v1/evaluate/flags/new-checkout", "{\"context\": {\"targetingKey\": \"visitor-3\"}}")
+            let (response, answer) = try await post(
+                h.port, "/ofrep/v1/evaluate/flags/new-checkout", "{\"context\": {\"targetingKey\": \"visitor-3\"}}")
             #expect(response.status == 200)
             #expect(answer["variant"] as? String != nil)
             let kill = try await post(h.port, "/admin/kill", "")

@@ -39,7 +39,9 @@ struct ParserDifferentialTests {
         while let event = parser.next() {
             switch event {
             case .head(let head):
-                current = Parsed(method: head.method, target: head.target, minor: head.minorVersion, headers: head.headers.map { "\($0.name): \($0.value)" }, body: [])
+                current = Parsed(
+                    method: head.method, target: head.target, minor: head.minorVersion, headers: head.headers.map { "\($0.name): \($0.value)" },
+                    body: [])
             case .body(let bytes):
                 current?.body += bytes
             case .end:
@@ -63,7 +65,8 @@ struct ParserDifferentialTests {
                 switch part {
                 case .head(let head):
                     current = Parsed(
-                        method: head.method.rawValue, target: head.uri, minor: Int(head.version.minor), headers: head.headers.map { "\($0.name): \($0.value.trimmingSpaces)" },
+                        method: head.method.rawValue, target: head.uri, minor: Int(head.version.minor),
+                        headers: head.headers.map { "\($0.name): \($0.value.trimmingSpaces)" },
                         body: []
                     )
                 case .body(let buffer):
@@ -227,7 +230,8 @@ enum RequestGenerator {
             let minor = Int.random(in: 0...9, using: &random) == 0 ? 0 : 1
             text += "\(method) \(target) HTTP/1.\(minor)\r\nHost: shop.test\r\n"
             for _ in 0..<Int.random(in: 0...5, using: &random) {
-                let value = String(decoding: (0..<Int.random(in: 0...20, using: &random)).map { _ in valueBytes.randomElement(using: &random)! }, as: UTF8.self)
+                let value = String(
+                    decoding: (0..<Int.random(in: 0...20, using: &random)).map { _ in valueBytes.randomElement(using: &random)! }, as: UTF8.self)
                 text += "\(names.randomElement(using: &random)!):\(Bool.random(using: &random) ? " " : "")\(value.trimmingSpaces)\r\n"
             }
             let body = String(repeating: "b", count: Int.random(in: 0...3, using: &random) == 0 ? 0 : Int.random(in: 1...40, using: &random))

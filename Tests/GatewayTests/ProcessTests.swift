@@ -20,7 +20,8 @@ struct ProcessTests {
         let deadline = ContinuousClock.now + .seconds(5)
         var variant: String?
         while ContinuousClock.now < deadline {
-            variant = try await TestClient.send(port: gateway.publicPort, path: "/checkout", headers: [("X-User-Id", "u")]).header("X-Checkout-Variant")
+            variant = try await TestClient.send(port: gateway.publicPort, path: "/checkout", headers: [("X-User-Id", "u")]).header(
+                "X-Checkout-Variant")
             if variant == "new" { break }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -36,7 +37,8 @@ struct ProcessTests {
         let new = try await TestUpstream.start("new")
         let state = TemporaryFiles.path("state.json")
         let config = TemporaryFiles.path("gateway.yaml")
-        try FileHarness.yaml(old: old, new: new, percent: 0, enabled: false, stateFile: state).write(toFile: config, atomically: true, encoding: .utf8)
+        try FileHarness.yaml(old: old, new: new, percent: 0, enabled: false, stateFile: state).write(
+            toFile: config, atomically: true, encoding: .utf8)
         let gateway = try await GatewayProcess.launch(arguments: ["serve", "--config", config, "--shutdown-grace", "10"])
         let port = gateway.publicPort
         let inFlight = Task { try await TestClient.send(port: port, path: "/checkout", headers: [("X-User-Id", "u")]) }

@@ -93,7 +93,8 @@ struct ReloadTests {
             percent: 0, stateFile: state, configPath: directory + "/gateway.yaml",
             placeConfig: { try $0.write(toFile: first + "/gateway.yaml", atomically: true, encoding: .utf8) }
         ) { h async throws in
-            try FileHarness.yaml(old: h.old, new: h.new, percent: 100, stateFile: state).write(toFile: second + "/gateway.yaml", atomically: true, encoding: .utf8)
+            try FileHarness.yaml(old: h.old, new: h.new, percent: 100, stateFile: state).write(
+                toFile: second + "/gateway.yaml", atomically: true, encoding: .utf8)
             #expect(symlink("..2026_02", data + ".tmp") == 0)
             #expect(rename(data + ".tmp", data) == 0)
             try await h.waitForStatus("percent 100 through the re-pointed link") { ($0[path: "flag.percent_configured"] as? Int) == 100 }

@@ -5,7 +5,9 @@ import Testing
 @Suite("Routing through the real gateway", .timeLimit(.minutes(1)))
 struct RoutingIntegrationTests {
     @Test func flagOffSendsEveryRequestToOldUnchanged() async throws {
-        try await Harness.with(configure: { $0.flag.enabled = false; $0.flag.percent = 100 }) { h async throws in
+        try await Harness.with(configure: {
+            $0.flag.enabled = false; $0.flag.percent = 100
+        }) { h async throws in
             h.old.set(.respond(status: 201, body: "created by old", headers: [("X-Custom", "kept")]))
             for user in ["a", "b", "c", "qa-alice"] {
                 let response = try await h.get("/checkout/cart?step=2", headers: [("X-User-Id", user)])
@@ -26,7 +28,8 @@ struct RoutingIntegrationTests {
             var sawNew = 0
             for index in 0..<40 {
                 let user = "user-\(index)"
-                let expected: Variant = Bucketing.isIn(bucket: Bucketing.bucket(groupID: "new-checkout", identity: user), percent: percent) ? .new : .old
+                let expected: Variant =
+                    Bucketing.isIn(bucket: Bucketing.bucket(groupID: "new-checkout", identity: user), percent: percent) ? .new : .old
                 for _ in 0..<2 {
                     let response = try await h.get("/api/checkout", headers: [("X-User-Id", user)])
                     #expect(response.header("X-Checkout-Variant") == expected.rawValue, "\(user) at \(percent)%")
@@ -43,8 +46,10 @@ struct RoutingIntegrationTests {
     @Test func targetingRuleWinsOverPercent() async throws {
         try await Harness.with(configure: {
             $0.flag.percent = 0
-            $0.flag.targeting = [TargetingRule(variant: .new, users: ["qa-alice"]),
-                                 TargetingRule(variant: .new, header: HeaderCondition(name: "X-Cohort", equals: "beta"))]
+            $0.flag.targeting = [
+                TargetingRule(variant: .new, users: ["qa-alice"]),
+                TargetingRule(variant: .new, header: HeaderCondition(name: "X-Cohort", equals: "beta")),
+            ]
         }) { h async throws in
             let targeted = try await h.get("/checkout", headers: [("X-User-Id", "qa-alice")])
             let cohort = try await h.get("/checkout", headers: [("X-User-Id", "zed"), ("X-Cohort", "beta")])
@@ -86,7 +91,8 @@ struct RoutingIntegrationTests {
 
     @Test func testOverrideNeedsTheTokenAndIsStripped() async throws {
         try await Harness.with(configure: { $0.flag.percent = 0 }) { h async throws in
-            let forced = try await h.get("/checkout", headers: [("X-User-Id", "u"), ("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", Harness.testToken)])
+            let forced = try await h.get(
+                "/checkout", headers: [("X-User-Id", "u"), ("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", Harness.testToken)])
             #expect(forced.header("X-Checkout-Variant") == "new")
             let wrong = try await h.get("/checkout", headers: [("X-User-Id", "u"), ("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", "nope")])
             #expect(wrong.header("X-Checkout-Variant") == "old")
@@ -103,11 +109,18 @@ struct ExplainAgreementTests {
     @Test func explainAndProxyGiveTheSameVariant() async throws {
         try await Harness.with(configure: {
             $0.flag.percent = 30
-            $0.flag.targeting = [TargetingRule(variant: .new, users: ["qa-1"]), TargetingRule(variant: .old, header: HeaderCondition(name: "X-Cohort", equals: "legacy"))]
+            $0.flag.targeting = [
+                TargetingRule(variant: .new, users: ["qa-1"]),
+                TargetingRule(variant: .old, header: HeaderCondition(name: "X-Cohort", equals: "legacy")),
+            ]
         }) { h async throws in
             let explained = h.config
-            let cases: [(String, [(String, String)])] = (0..<60).map { ("shopper-\($0)", []) }
-                + [("qa-1", []), ("shopper-3", [("X-Cohort", "legacy")]), ("shopper-4", [("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", Harness.testToken)])]
+            let cases: [(String, [(String, String)])] =
+                (0..<60).map { ("shopper-\($0)", []) }
+                + [
+                    ("qa-1", []), ("shopper-3", [("X-Cohort", "legacy")]),
+                    ("shopper-4", [("X-Checkout-Force", "new"), ("X-Gateway-Test-Token", Harness.testToken)]),
+                ]
             for (user, headers) in cases {
                 let explanation = Explanation(
                     config: explained, identity: user, headers: headers, path: "/checkout", method: "GET",
@@ -116,7 +129,9 @@ struct ExplainAgreementTests {
                 let response = try await h.get("/checkout", headers: [("X-User-Id", user)] + headers)
                 #expect(response.header("X-Checkout-Variant") == explanation.variant.rawValue, "\(user) \(headers)")
             }
-            let offRoute = Explanation(config: explained, identity: "qa-1", headers: [], path: "/account", method: "GET", state: FlagState(effectivePercent: 30), overrideToken: nil)
+            let offRoute = Explanation(
+                config: explained, identity: "qa-1", headers: [], path: "/account", method: "GET", state: FlagState(effectivePercent: 30),
+                overrideToken: nil)
             #expect(offRoute.decision == nil)
             #expect(try await h.get("/account", headers: [("X-User-Id", "qa-1")]).header("X-Checkout-Variant") == "old")
         }

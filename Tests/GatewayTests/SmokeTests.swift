@@ -1,6 +1,6 @@
-import NIOHTTP1
 import Gateway
 import GatewayCore
+import NIOHTTP1
 import Testing
 
 @Suite("checkout-gateway smoke", .timeLimit(.minutes(1)))

@@ -1,6 +1,6 @@
 import Foundation
-import NIOHTTP1
 import GatewayCore
+import NIOHTTP1
 import Testing
 
 /// An existing `state_file` that cannot be read may have held a kill or a rollback latch: the
@@ -27,12 +27,16 @@ struct StateFileTests {
     func anUnreadableStateFileStartsKilled(damage: Damage) async throws {
         let stateFile = TemporaryFiles.path("state.json")
         try damage.place(at: stateFile)
-        try await Harness.with(configure: { $0.stateFile = stateFile; $0.flag.percent = 100 }) { h async throws in
+        try await Harness.with(configure: {
+            $0.stateFile = stateFile; $0.flag.percent = 100
+        }) { h async throws in
             let answer = try await h.get("/checkout", headers: [("X-User-Id", "u")])
             #expect(answer.header("X-Checkout-Variant") == "old", "everyone goes to old")
             #expect(h.new.requests.isEmpty)
 
-            let status = try JSONSerialization.jsonObject(with: Data(try await TestClient.send(port: h.adminPort, path: "/status").body)) as? [String: Any] ?? [:]
+            let status =
+                try JSONSerialization.jsonObject(with: Data(try await TestClient.send(port: h.adminPort, path: "/status").body)) as? [String: Any]
+                ?? [:]
             #expect(status[path: "flag.killed"] as? Bool == true)
             let reason = status[path: "flag.kill_reason"] as? String ?? ""
             #expect(reason.hasPrefix("state_file unreadable at start: "), "\(reason)")
@@ -61,13 +65,17 @@ struct StateFileTests {
     /// Written with write, fsync and rename: never a partial file, never the temporary left.
     @Test func aKillIsWrittenWholeAndSurvivesARestart() async throws {
         let stateFile = TemporaryFiles.path("state.json")
-        try await Harness.with(configure: { $0.stateFile = stateFile; $0.flag.percent = 100 }) { h async throws in
+        try await Harness.with(configure: {
+            $0.stateFile = stateFile; $0.flag.percent = 100
+        }) { h async throws in
             #expect(try await TestClient.send(port: h.adminPort, method: .POST, path: "/admin/kill", body: []).status == 200)
         }
         #expect(!FileManager.default.fileExists(atPath: stateFile + ".tmp"))
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stateFile))) as? [String: Any]
         #expect(saved?["killed"] as? Bool == true)
-        try await Harness.with(configure: { $0.stateFile = stateFile; $0.flag.percent = 100 }) { h async throws in
+        try await Harness.with(configure: {
+            $0.stateFile = stateFile; $0.flag.percent = 100
+        }) { h async throws in
             #expect(try await h.get("/checkout", headers: [("X-User-Id", "u")]).header("X-Checkout-Variant") == "old")
         }
     }

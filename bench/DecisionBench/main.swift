@@ -23,10 +23,11 @@ flag.targeting = [
 let evaluator = FlagEvaluator(flag: flag, overrideToken: nil)
 let state = FlagState(effectivePercent: 50)
 let requests: [HeaderAttributes] = (0..<64).map { index in
-    HeaderAttributes(headers: HTTPHeaders([
-        ("Host", "shop.example"), ("User-Agent", "bench"), ("Accept", "*/*"), ("X-User-Id", "user-\(index)-4242"),
-        ("Cookie", "session=abc; theme=dark"),
-    ]))
+    HeaderAttributes(
+        headers: HTTPHeaders([
+            ("Host", "shop.example"), ("User-Agent", "bench"), ("Accept", "*/*"), ("X-User-Id", "user-\(index)-4242"),
+            ("Cookie", "session=abc; theme=dark"),
+        ]))
 }
 
 var newCount = 0
@@ -39,4 +40,7 @@ for index in 0..<iterations {
 }
 let elapsed = clock.now - started
 let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-print(String(format: "DECISION ns_per_decision=%.1f iterations=%d new_share=%.3f", nanoseconds / Double(iterations), iterations, Double(newCount) / Double(iterations)))
+print(
+    String(
+        format: "DECISION ns_per_decision=%.1f iterations=%d new_share=%.3f", nanoseconds / Double(iterations), iterations,
+        Double(newCount) / Double(iterations)))

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import GatewayCore
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -55,7 +55,8 @@ enum AdminRoutes {
         case "kill", "resume":
             let confirmed = operation == "kill" ? await runtime.kill(by: actor) : await runtime.resume(by: actor)
             if confirmed { return .json(.ok, runtime.statusReport().encoded()) }
-            let message = "\(operation) is in effect on this replica, but the \(runtime.store.kind) state store did not confirm it in time, "
+            let message =
+                "\(operation) is in effect on this replica, but the \(runtime.store.kind) state store did not confirm it in time, "
                 + "so other replicas may not have it yet; it is written as soon as the store answers (watch gateway_state_store_up)"
             runtime.logger.error("admin operation not confirmed by the state store", metadata: ["operation": "\(operation)"])
             return .json(.serviceUnavailable, AdminJSON.encode(["error": message]))

@@ -46,7 +46,8 @@ public enum SimpleHTTPClient {
         }
         _ = cg_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION) { data, size, count, user in
             guard let data, let user else { return 0 }
-            Unmanaged<ResponseSink>.fromOpaque(user).takeUnretainedValue().body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size * count)
+            Unmanaged<ResponseSink>.fromOpaque(user).takeUnretainedValue().body.append(
+                UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size * count)
             return size * count
         }
         _ = cg_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, unmanaged.toOpaque())

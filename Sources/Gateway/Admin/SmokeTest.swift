@@ -42,17 +42,19 @@ public struct SmokeTest: Sendable {
                 direct == nil
                 ? [(overrideHeader, variant.rawValue), (FlagEvaluator.testTokenHeader, token), ("X-User-Id", "smoke-test")]
                 : [("X-User-Id", "smoke-test"), ("X-Checkout-Variant", variant.rawValue)]
-            steps.append(check(variant, "GET \(pagePath)") {
-                try SimpleHTTPClient.request(method: "GET", url: base + pagePath, headers: headers)
-            })
+            steps.append(
+                check(variant, "GET \(pagePath)") {
+                    try SimpleHTTPClient.request(method: "GET", url: base + pagePath, headers: headers)
+                })
             let order = Data("{\"items\": [{\"sku\": \"smoke-test\", \"qty\": 1}]}".utf8)
             let key = "smoke-\(variant.rawValue)-\(UInt64.random(in: 0...UInt64.max))"
-            steps.append(check(variant, "POST \(orderPath)") {
-                try SimpleHTTPClient.request(
-                    method: "POST", url: base + orderPath,
-                    headers: headers + [("Content-Type", "application/json"), ("Idempotency-Key", key)], body: order
-                )
-            })
+            steps.append(
+                check(variant, "POST \(orderPath)") {
+                    try SimpleHTTPClient.request(
+                        method: "POST", url: base + orderPath,
+                        headers: headers + [("Content-Type", "application/json"), ("Idempotency-Key", key)], body: order
+                    )
+                })
         }
         return steps
     }
@@ -69,7 +71,9 @@ public struct SmokeTest: Sendable {
             }
             // Straight to an upstream there is no gateway to say who answered: the URL does.
             guard direct != nil || servedBy == variant.rawValue else {
-                let hint = variant == .new ? ": new failed and old answered, or the test override is off (flag disabled, killed, rolled back, or a wrong token)" : ""
+                let hint =
+                    variant == .new
+                    ? ": new failed and old answered, or the test override is off (flag disabled, killed, rolled back, or a wrong token)" : ""
                 return Step(variant: variant, description: "\(what) was served by \(servedBy), not \(variant.rawValue)\(hint)", passed: false)
             }
             return Step(variant: variant, description: "\(what) \(response.status) in \(milliseconds) ms", passed: true)

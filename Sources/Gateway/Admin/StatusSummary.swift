@@ -30,17 +30,22 @@ public enum StatusSummary {
             let reason = guardrails.reason.map { ": \($0)" } ?? ""
             lines.append("guardrails (\(guardrails.action)): \(guardrails.verdict.replacingOccurrences(of: "_", with: " "))\(reason)")
         }
-        lines.append("config: \(report.config.path ?? "(in memory)") loaded \(iso(report.config.loadedAt)) (\(ago(report.config.loadedAt, now))), sha256 \(report.config.sha256.prefix(12))")
+        lines.append(
+            "config: \(report.config.path ?? "(in memory)") loaded \(iso(report.config.loadedAt)) (\(ago(report.config.loadedAt, now))), sha256 \(report.config.sha256.prefix(12))"
+        )
         if let error = report.config.lastError {
             lines.append("LAST RELOAD REJECTED (the config above keeps serving):")
             lines += error.split(separator: "\n").map { "  \($0)" }
         }
         if let fleet = report.fleet, fleet.store == "etcd" {
             lines.append("state: etcd \(fleet.storeUp ? "up" : "UNREACHABLE (keeping the last state read)"), revision \(fleet.revision)")
-            lines.append("fleet: \(fleet.replicas.count) replica\(fleet.replicas.count == 1 ? "" : "s"), leader \(fleet.leader ?? "none")\(fleet.leading ? " (this one)" : "")")
+            lines.append(
+                "fleet: \(fleet.replicas.count) replica\(fleet.replicas.count == 1 ? "" : "s"), leader \(fleet.leader ?? "none")\(fleet.leading ? " (this one)" : "")"
+            )
             for replica in fleet.replicas {
                 let marks = (replica.id == fleet.leader ? " leader" : "") + (replica.id == fleet.thisReplica ? " (this one)" : "")
-                lines.append("  \(replica.id): config \(replica.configSHA256.prefix(12)), revision \(replica.revision), version \(replica.version)\(marks)")
+                lines.append(
+                    "  \(replica.id): config \(replica.configSHA256.prefix(12)), revision \(replica.revision), version \(replica.version)\(marks)")
             }
             if fleet.configHashes.count > 1 {
                 lines.append("  \(fleet.configHashes.count) config hashes: a config rollout is under way (or a replica did not reload)")
@@ -51,7 +56,8 @@ public enum StatusSummary {
             guard let window = report.window[variant] else { continue }
             let p99 = window.p99Ms.map { "\(format($0)) ms" } ?? "-"
             let p50 = window.p50Ms.map { "\(format($0)) ms" } ?? "-"
-            lines.append("  \(variant): \(window.requests) requests, \(window.errors) errors (\(format(window.errorRate * 100))%), p50 \(p50), p99 \(p99)")
+            lines.append(
+                "  \(variant): \(window.requests) requests, \(window.errors) errors (\(format(window.errorRate * 100))%), p50 \(p50), p99 \(p99)")
         }
         if report.draining { lines.append("DRAINING: shutting down") }
         lines.append("version \(report.version), up since \(iso(report.startedAt))")

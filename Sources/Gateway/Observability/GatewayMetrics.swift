@@ -66,14 +66,16 @@ final class GatewayMetrics: Sendable {
         openConnections = MetricGauge(label: "gateway_open_connections", factory: factory)
         stateStoreUp = MetricGauge(label: "gateway_state_store_up", factory: factory)
         rampLeader = MetricGauge(label: "gateway_ramp_leader", factory: factory)
-        accessLogDropped = registry.makeCounter(descriptor: MetricNameDescriptor(
-            namespace: "gateway", metricName: "access_log_dropped", unitName: "total",
-            helpText: "Access-log lines dropped because stdout was full, slow or broken."
-        ))
-        operationalLogDropped = registry.makeCounter(descriptor: MetricNameDescriptor(
-            namespace: "gateway", metricName: "log_dropped", unitName: "total",
-            helpText: "Operational log lines dropped because stderr was full, slow or broken."
-        ))
+        accessLogDropped = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "gateway", metricName: "access_log_dropped", unitName: "total",
+                helpText: "Access-log lines dropped because stdout was full, slow or broken."
+            ))
+        operationalLogDropped = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "gateway", metricName: "log_dropped", unitName: "total",
+                helpText: "Operational log lines dropped because stderr was full, slow or broken."
+            ))
         // Series that alerts watch with increase() exist from the start, at zero.
         counter(SeriesKey(name: "gateway_refused_connections_total", first: "", second: "", code: 0)) { [] }.increment(by: 0)
         counter(SeriesKey(name: "gateway_config_reloads_total", first: "rejected", second: "", code: 0)) { [("result", "rejected")] }.increment(by: 0)

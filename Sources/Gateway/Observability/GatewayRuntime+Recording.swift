@@ -20,16 +20,17 @@ extension GatewayRuntime {
             }
         }
         guard request.active.config.accessLog, let accessLog else { return }
-        accessLog.write(AccessLog.Entry(
-            requestID: prepared.plan.requestID,
-            method: prepared.plan.method,
-            path: String(PathPrefix.path(of: request.head.uri)),
-            status: status,
-            variant: result.servedBy,
-            reason: prepared.decision?.reason.rawValue ?? "no_route",
-            fallbackCause: fallbackLabel,
-            upstreamMs: Double(result.upstreamNanoseconds) / 1_000_000,
-            totalMs: Double(total) / 1_000_000
-        ))
+        accessLog.write(
+            AccessLog.Entry(
+                requestID: prepared.plan.requestID,
+                method: prepared.plan.method,
+                path: String(PathPrefix.path(of: request.head.uri)),
+                status: status,
+                variant: result.servedBy,
+                reason: prepared.decision?.reason.rawValue ?? "no_route",
+                fallbackCause: fallbackLabel,
+                upstreamMs: Double(result.upstreamNanoseconds) / 1_000_000,
+                totalMs: Double(total) / 1_000_000
+            ))
     }
 }

@@ -59,7 +59,8 @@ struct ClientRequest {
         ForwardingHeaders.removeHopByHop(&headers)
         let method = head.method.rawValue
 
-        let requestID = headers.first(name: ForwardingHeaders.requestIDHeader).flatMap { HeaderRules.isSaneRequestID($0) ? $0 : nil }
+        let requestID =
+            headers.first(name: ForwardingHeaders.requestIDHeader).flatMap { HeaderRules.isSaneRequestID($0) ? $0 : nil }
             ?? mintID()
         var decision: FlagDecision?
         var setCookie: String?

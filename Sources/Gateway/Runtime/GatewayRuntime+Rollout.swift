@@ -20,8 +20,9 @@ extension GatewayRuntime {
             actions += mutate { $0.observed(state, revision: revision) }
             if state.killed { logger.warning("kill switch is on (from the state file): every request goes to old") }
             if state.latched {
-                logger.error("rollback latch is set (from the state file): every request goes to old until POST /admin/resume",
-                             metadata: ["reason": "\(state.latchReason ?? "")"])
+                logger.error(
+                    "rollback latch is set (from the state file): every request goes to old until POST /admin/resume",
+                    metadata: ["reason": "\(state.latchReason ?? "")"])
             }
         case .fresh, .unreachable:
             actions += mutate { $0.observed(PersistedState(), revision: 0) }
@@ -105,7 +106,8 @@ extension GatewayRuntime {
     static func apply(_ state: inout State, _ transition: (inout RolloutStateMachine) -> [Action]) -> [Action] {
         let actions = transition(&state.machine)
         state.snapshot = snapshot(
-            active: state.snapshot.active, machine: state.machine, percent: state.ramp.effectivePercent, etcd: state.snapshot.active.config.etcd != nil
+            active: state.snapshot.active, machine: state.machine, percent: state.ramp.effectivePercent,
+            etcd: state.snapshot.active.config.etcd != nil
         )
         return actions
     }
@@ -152,8 +154,9 @@ extension GatewayRuntime {
         }
         if before.killed && !after.killed { logger.notice("kill switch off", metadata: [:]) }
         if !before.latched && after.latched {
-            logger.critical("guardrail breach: rolled back, every request goes to old until POST /admin/resume",
-                            metadata: ["reason": "\(after.latchReason ?? "")", "by": "\(after.latchedBy ?? "?")"])
+            logger.critical(
+                "guardrail breach: rolled back, every request goes to old until POST /admin/resume",
+                metadata: ["reason": "\(after.latchReason ?? "")", "by": "\(after.latchedBy ?? "?")"])
         }
         if before.latched && !after.latched { logger.notice("rollback latch cleared", metadata: [:]) }
     }
@@ -184,7 +187,8 @@ extension GatewayRuntime {
             return (actions, ready.map(\.continuation))
         }
         if case .failed(let reason) = outcome {
-            logger.error("rollout state not written; retrying", metadata: ["store": "\(store.kind)", "change": "\(change.name)", "error": "\(reason)"])
+            logger.error(
+                "rollout state not written; retrying", metadata: ["store": "\(store.kind)", "change": "\(change.name)", "error": "\(reason)"])
             publishGauges()
             return .failed
         }
@@ -217,7 +221,8 @@ extension GatewayRuntime {
             return (before != leading, state.fleet.leader)
         }
         if changed {
-            logger.notice(leading ? "this replica now leads the ramp" : "this replica no longer leads the ramp", metadata: ["leader": "\(leader ?? "none")"])
+            logger.notice(
+                leading ? "this replica now leads the ramp" : "this replica no longer leads the ramp", metadata: ["leader": "\(leader ?? "none")"])
         }
         publishGauges()
     }
@@ -228,8 +233,9 @@ extension GatewayRuntime {
             return state.fleet.storeUp
         }
         if wasUp {
-            logger.error("rollout state store unreachable: keeping the last state read, advancing nothing",
-                         metadata: ["store": "\(store.kind)", "error": "\(reason)"])
+            logger.error(
+                "rollout state store unreachable: keeping the last state read, advancing nothing",
+                metadata: ["store": "\(store.kind)", "error": "\(reason)"])
         }
         publishGauges()
     }
@@ -255,16 +261,18 @@ extension GatewayRuntime {
             var actions: [Action] = []
             var changes: [StateChange] = []
             if leading {
-                let decision = RampController.evaluate(RampController.Input(
-                    schedule: config.schedule, guardrails: config.guardrails, configuredPercent: config.flag.percent,
-                    progress: effective.schedule, latched: effective.latched, windows: pair, now: now
-                ))
+                let decision = RampController.evaluate(
+                    RampController.Input(
+                        schedule: config.schedule, guardrails: config.guardrails, configuredPercent: config.flag.percent,
+                        progress: effective.schedule, latched: effective.latched, windows: pair, now: now
+                    ))
                 if let reason = decision.latchReason { changes.append(.latch(reason: reason, by: replicaID, at: now)) }
                 if var progress = decision.progress, progress != effective.schedule {
                     progress.enteredAt = Date(timeIntervalSince1970: progress.enteredAt.timeIntervalSince1970.rounded(.down))
                     changes.append(.schedule(progress, replacing: effective.schedule))
                 }
-                state.ramp = RampView(verdict: decision.verdict, nextStepAt: decision.nextStepAt, effectivePercent: decision.effectivePercent, judged: pair)
+                state.ramp = RampView(
+                    verdict: decision.verdict, nextStepAt: decision.nextStepAt, effectivePercent: decision.effectivePercent, judged: pair)
             } else {
                 let verdict = config.guardrails.map { GuardrailJudge.verdict($0, windows: pair) } ?? .noVerdict
                 if !state.fleet.storeUp, case .breach(let reason) = verdict, config.guardrails?.action == .rollback, !effective.latched {
@@ -290,10 +298,12 @@ extension GatewayRuntime {
             logger.error("guardrail breach: ramp paused", metadata: ["reason": "\(reason)"])
         }
         if before.effectivePercent != after.effectivePercent {
-            logger.notice("ramp: percent in effect changed", metadata: [
-                "from": "\(before.effectivePercent)", "to": "\(after.effectivePercent)",
-                "step": "\(persisted.schedule.map { String($0.step + 1) } ?? "-")",
-            ])
+            logger.notice(
+                "ramp: percent in effect changed",
+                metadata: [
+                    "from": "\(before.effectivePercent)", "to": "\(after.effectivePercent)",
+                    "step": "\(persisted.schedule.map { String($0.step + 1) } ?? "-")",
+                ])
         }
         publishGauges()
     }

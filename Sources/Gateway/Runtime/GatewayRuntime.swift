@@ -92,10 +92,11 @@ final class GatewayRuntime: Sendable {
         let info = ConfigInfo(path: configPath, sha256: sourceSHA, loadedAt: Date(), lastError: nil)
         let ramp = RampView(effectivePercent: config.flag.percent)
         let machine = RolloutStateMachine(known: false)
-        box = NIOLockedValueBox(State(
-            snapshot: Self.snapshot(active: active, machine: machine, percent: ramp.effectivePercent, etcd: config.etcd != nil), machine: machine,
-            ramp: ramp, info: info, lastSeenStamp: sourceStamp
-        ))
+        box = NIOLockedValueBox(
+            State(
+                snapshot: Self.snapshot(active: active, machine: machine, percent: ramp.effectivePercent, etcd: config.etcd != nil), machine: machine,
+                ramp: ramp, info: info, lastSeenStamp: sourceStamp
+            ))
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
         recorder.metrics.configLoaded(sha256: sourceSHA)
         committer.start { [weak self] in self?.commitNext() ?? .idle }
@@ -169,7 +170,8 @@ final class GatewayRuntime: Sendable {
             state.ramp.effectivePercent = RampController.percentInEffect(
                 schedule: config.schedule, configuredPercent: config.flag.percent, progress: state.machine.effective.schedule, now: Date()
             )
-            state.snapshot = Self.snapshot(active: successor, machine: state.machine, percent: state.ramp.effectivePercent, etcd: store.kind == "etcd")
+            state.snapshot = Self.snapshot(
+                active: successor, machine: state.machine, percent: state.ramp.effectivePercent, etcd: store.kind == "etcd")
             state.info = ConfigInfo(path: path, sha256: sha, loadedAt: Date(), lastError: nil)
         }
         recorder.resize(window: config.guardrails?.window ?? Guardrails().window)
@@ -177,9 +179,11 @@ final class GatewayRuntime: Sendable {
         recorder.metrics.configLoaded(sha256: sha)
         if store is FileStateStore { superviseRamp(windows: localWindows(), leading: true) }
         warnAboutRestartOnlySettings(old: previous.config, new: config)
-        logger.notice("config reloaded", metadata: [
-            "sha256": "\(sha)", "enabled": "\(config.flag.enabled)", "percent": "\(config.flag.percent)",
-        ])
+        logger.notice(
+            "config reloaded",
+            metadata: [
+                "sha256": "\(sha)", "enabled": "\(config.flag.enabled)", "percent": "\(config.flag.percent)",
+            ])
         return .applied
     }
 
@@ -191,8 +195,9 @@ final class GatewayRuntime: Sendable {
         if old.stateFile != new.stateFile { changed.append("state_file") }
         if old.etcd != new.etcd { changed.append("state") }
         if !changed.isEmpty {
-            logger.warning("changed settings take effect only after a restart; the old values stay in force",
-                           metadata: ["settings": "\(changed.joined(separator: ", "))"])
+            logger.warning(
+                "changed settings take effect only after a restart; the old values stay in force",
+                metadata: ["settings": "\(changed.joined(separator: ", "))"])
         }
     }
 

@@ -18,10 +18,11 @@ public enum OfflineFlagState {
         case .unreadable, .unreachable: persisted.killed = true
         }
         let empty = SlidingWindow.Summary(requests: 0, errors: 0, p50Ms: nil, p99Ms: nil)
-        let decision = RampController.evaluate(RampController.Input(
-            schedule: config.schedule, guardrails: config.guardrails, configuredPercent: config.flag.percent,
-            progress: persisted.schedule, latched: persisted.latched, windows: WindowPair(old: empty, new: empty), now: now
-        ))
+        let decision = RampController.evaluate(
+            RampController.Input(
+                schedule: config.schedule, guardrails: config.guardrails, configuredPercent: config.flag.percent,
+                progress: persisted.schedule, latched: persisted.latched, windows: WindowPair(old: empty, new: empty), now: now
+            ))
         return FlagState(killed: persisted.killed, latched: persisted.latched, effectivePercent: decision.effectivePercent)
     }
 }

@@ -16,7 +16,6 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-
     private enum State {
         /// Between requests. The timer is the head-read timeout once bytes arrived, else idle.
         case awaitingHead
@@ -210,7 +209,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
             let peer = context.channel.remoteAddress?.ipAddress
             let request = ClientRequest(head: head, snapshot: snapshot, peerIP: peer)
             if let repeated = request.repeatedDecisionHeader {
-                respondWithError(.badRequest, "\(repeated) must be sent at most once: it decides which checkout serves this request", requestID: nil, context: context)
+                respondWithError(
+                    .badRequest, "\(repeated) must be sent at most once: it decides which checkout serves this request", requestID: nil,
+                    context: context)
                 return
             }
             // An HTTP/1.0 client does not know 100 Continue; it sends its body anyway.
@@ -224,7 +225,8 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
 
     private func forward(_ request: ClientRequest, context: ChannelHandlerContext) {
         if request.active.config.flag.publicOFREP, request.head.method == .POST,
-           OFREPEvaluator.isOFREP(path: PathPrefix.path(of: request.head.uri)) {
+            OFREPEvaluator.isOFREP(path: PathPrefix.path(of: request.head.uri))
+        {
             answerOFREP(request, context: context)
             return
         }
@@ -248,16 +250,20 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         case .failure(let outcome, let detail):
             status = HTTPResponseStatus(statusCode: FailureResponse.status(for: outcome) ?? 502)
             headers = HTTPHeaders([("Content-Type", "application/json")])
-            body = ErrorBody.make(FailureResponse.message(for: outcome, variant: result.servedBy), requestID: prepared.plan.requestID, allocator: context.channel.allocator)
-            logger.warning("upstream failed", metadata: ["upstream": "\(result.servedBy)", "detail": "\(detail)", "request_id": "\(prepared.plan.requestID)"])
+            body = ErrorBody.make(
+                FailureResponse.message(for: outcome, variant: result.servedBy), requestID: prepared.plan.requestID,
+                allocator: context.channel.allocator)
+            logger.warning(
+                "upstream failed", metadata: ["upstream": "\(result.servedBy)", "detail": "\(detail)", "request_id": "\(prepared.plan.requestID)"])
         }
         runtime.record(request: request, prepared: prepared, result: result, status: Int(status.code))
         guard context.channel.isActive else { return }
         headers.add(name: ForwardingHeaders.variantHeader, value: result.servedBy.rawValue)
         headers.add(name: ForwardingHeaders.requestIDHeader, value: prepared.plan.requestID)
         if let cookie = prepared.setCookie { headers.add(name: "Set-Cookie", value: cookie) }
-        write(status: status, headers: headers, body: body, version: request.head.version, keepAlive: request.head.isKeepAlive,
-              isHead: request.head.method == .HEAD, context: context)
+        write(
+            status: status, headers: headers, body: body, version: request.head.version, keepAlive: request.head.isKeepAlive,
+            isHead: request.head.method == .HEAD, context: context)
     }
 
     /// `flag.public_ofrep`: the browser asks for its variant on the public listener (read-only).
@@ -265,8 +271,9 @@ final class ProxyConnectionHandler: ChannelDuplexHandler {
         let answer = AdminRoutes.ofrep(
             path: PathPrefix.path(of: request.head.uri), headers: request.head.headers, body: request.bodyBytes, snapshot: request.snapshot
         )
-        write(status: answer.status, headers: answer.headers, body: context.channel.allocator.buffer(bytes: answer.body),
-              version: request.head.version, keepAlive: request.head.isKeepAlive, isHead: false, context: context)
+        write(
+            status: answer.status, headers: answer.headers, body: context.channel.allocator.buffer(bytes: answer.body),
+            version: request.head.version, keepAlive: request.head.isKeepAlive, isHead: false, context: context)
     }
 
     // MARK: - Writing answers

@@ -49,7 +49,9 @@ final class EtcdClient: Sendable {
                     preferred.withLockedValue { $0 = index }
                     return try JSONDecoder().decode(Response.self, from: retryData)
                 }
-                guard status == 200 else { throw Failure(description: "etcd answered \(status): \(String(decoding: data.prefix(300), as: UTF8.self))") }
+                guard status == 200 else {
+                    throw Failure(description: "etcd answered \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+                }
                 preferred.withLockedValue { $0 = index }
                 return try JSONDecoder().decode(Response.self, from: data)
             } catch {
@@ -62,8 +64,10 @@ final class EtcdClient: Sendable {
     /// Opens a watch stream on `[key, rangeEnd)` from `revision` and hands each response to
     /// `onResponse` until the stream ends, fails, or `shouldStop` says so (checked at least
     /// every `timeout`). Throws when no endpoint could be reached.
-    func watch(key: String, rangeEnd: String, from revision: Int64, shouldStop: @escaping () -> Bool,
-               onResponse: @escaping (Etcd.WatchResponse) -> Void) throws {
+    func watch(
+        key: String, rangeEnd: String, from revision: Int64, shouldStop: @escaping () -> Bool,
+        onResponse: @escaping (Etcd.WatchResponse) -> Void
+    ) throws {
         let request = Etcd.WatchRequest(createRequest: .init(key: key, rangeEnd: rangeEnd, startRevision: String(revision)))
         let body = try JSONEncoder().encode(request)
         let index = preferred.withLockedValue { $0 }
@@ -171,7 +175,9 @@ private func etcdReceive(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ co
 }
 
 /// Ends a watch stream when the store stops.
-private func etcdStreamProgress(_ user: UnsafeMutableRawPointer?, _ total: curl_off_t, _ now: curl_off_t, _ up: curl_off_t, _ sent: curl_off_t) -> Int32 {
+private func etcdStreamProgress(
+    _ user: UnsafeMutableRawPointer?, _ total: curl_off_t, _ now: curl_off_t, _ up: curl_off_t, _ sent: curl_off_t
+) -> Int32 {
     guard let user else { return 0 }
     return Unmanaged<WatchStream>.fromOpaque(user).takeUnretainedValue().shouldStop?() == true ? 1 : 0
 }

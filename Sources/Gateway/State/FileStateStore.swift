@@ -87,7 +87,9 @@ struct FileStateStore: RolloutStateStore {
         close(descriptor)
         if let failure { throw failure }
         guard rename(temporary, path) == 0 else { throw StateFileError(operation: "rename \(temporary) to \(path)", code: errno) }
-        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let directory = open(
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
+            O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directory >= 0 {
             _ = fsync(directory)
             close(directory)

@@ -67,7 +67,7 @@ struct ConfigDecoder {
     mutating func number(_ node: YAMLNode?, _ path: String, in range: ClosedRange<Double>, minExclusive: Bool = false) -> Double? {
         guard let node else { return nil }
         guard let text = plainText(node), let value = Double(text), value.isFinite, range.contains(value),
-              !(minExclusive && value == range.lowerBound)
+            !(minExclusive && value == range.lowerBound)
         else {
             let lower = minExclusive ? "above \(range.lowerBound)" : "from \(range.lowerBound)"
             let bounds = range.upperBound == .greatestFiniteMagnitude ? lower : "\(lower) to \(range.upperBound)"
@@ -139,7 +139,8 @@ struct ConfigDecoder {
 
     mutating func envName(_ node: YAMLNode?, _ path: String) -> String? {
         guard let text = string(node, path) else { return nil }
-        let valid = text.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+        let valid =
+            text.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
             && text.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
         guard valid else {
             fail(node!.mark, "\(path) must be an environment variable name such as GATEWAY_ADMIN_TOKEN, got \(describe(node!))")
@@ -173,7 +174,7 @@ struct ConfigDecoder {
             if host.contains(":") { return nil }
         }
         guard !host.isEmpty, !portText.isEmpty, portText.allSatisfy(\.isNumber),
-              let port = Int(portText), (0...65535).contains(port)
+            let port = Int(portText), (0...65535).contains(port)
         else { return nil }
         return HostPort(host: String(host), port: port)
     }

@@ -87,7 +87,9 @@ extension ConfigDecoder {
         let stateFile = string(top["state_file"], "state_file")
         let etcd = top["state"].flatMap { stateSection($0) }
         if let stateNode = top["state"], top["state_file"] != nil {
-            fail(stateNode.mark, "state and state_file cannot both be set: state.etcd keeps the rollout state in etcd for a fleet, state_file on this machine")
+            fail(
+                stateNode.mark,
+                "state and state_file cannot both be set: state.etcd keeps the rollout state in etcd for a fleet, state_file on this machine")
         }
         let accessLog = bool(top["access_log"], "access_log")
 
@@ -153,9 +155,10 @@ extension ConfigDecoder {
             let prefix = required(map["path_prefix"], in: map, "\(path).path_prefix").flatMap { pathPrefix($0, "\(path).path_prefix") }
             var methods: Set<String>?
             if let methodNodes = list(map["methods"], "\(path).methods") {
-                methods = Set(methodNodes.enumerated().compactMap { methodIndex, node in
-                    method(node, "\(path).methods[\(methodIndex)]")
-                })
+                methods = Set(
+                    methodNodes.enumerated().compactMap { methodIndex, node in
+                        method(node, "\(path).methods[\(methodIndex)]")
+                    })
             }
             return prefix.map { Route(pathPrefix: $0, methods: methods) }
         }
@@ -189,9 +192,10 @@ extension ConfigDecoder {
         }
         let key = map["when"] != nil ? "when" : "on"
         if let triggers = list(map[key], "fallback.\(key)") {
-            fallback.on = Set(triggers.enumerated().compactMap { index, node in
-                choice(node, "fallback.\(key)[\(index)]", as: FallbackTrigger.self)
-            })
+            fallback.on = Set(
+                triggers.enumerated().compactMap { index, node in
+                    choice(node, "fallback.\(key)[\(index)]", as: FallbackTrigger.self)
+                })
         }
         if let policy = choice(map["unsafe_methods"], "fallback.unsafe_methods", as: UnsafeMethodPolicy.self) {
             fallback.unsafeMethods = policy

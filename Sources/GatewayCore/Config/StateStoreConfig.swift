@@ -42,7 +42,9 @@ extension ConfigDecoder {
             for (index, item) in items.enumerated() {
                 guard let text = string(item, "state.etcd.endpoints[\(index)]") else { continue }
                 guard let url = UpstreamURL(text), url.basePath.isEmpty else {
-                    fail(item.mark, "state.etcd.endpoints[\(index)] must be an http:// or https:// URL of an etcd client port without a path, got \(text)")
+                    fail(
+                        item.mark,
+                        "state.etcd.endpoints[\(index)] must be an http:// or https:// URL of an etcd client port without a path, got \(text)")
                     continue
                 }
                 endpoints.append(url)

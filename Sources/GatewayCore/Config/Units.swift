@@ -32,8 +32,8 @@ public enum Units {
     /// Digits with at most one decimal point; no sign, exponent or spaces.
     private static func decimal(_ text: Substring) -> Double? {
         guard !text.isEmpty, text.first != ".", text.last != ".",
-              text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-              text.filter({ $0 == "." }).count <= 1
+            text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+            text.filter({ $0 == "." }).count <= 1
         else { return nil }
         return Double(text)
     }

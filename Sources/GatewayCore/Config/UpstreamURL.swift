@@ -17,7 +17,7 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
         guard scheme == "http" || scheme == "https" else { return nil }
         let rest = text[schemeEnd.upperBound...]
         guard !rest.contains("?"), !rest.contains("#"), !rest.contains("@"),
-              !rest.contains(where: { $0 == " " || $0.isNewline })
+            !rest.contains(where: { $0 == " " || $0.isNewline })
         else { return nil }
         let authority = rest.prefix { $0 != "/" }
         var path = String(rest.dropFirst(authority.count))
@@ -39,7 +39,7 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
             if parts.count == 2 { portText = parts[1] }
         }
         guard !host.isEmpty,
-              host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._:".contains($0)) })
+            host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._:".contains($0)) })
         else { return nil }
         let port: Int
         if let portText {

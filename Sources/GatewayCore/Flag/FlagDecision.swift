@@ -97,9 +97,9 @@ public struct FlagEvaluator: Sendable {
     /// carries the configured token.
     private func override(_ request: some RequestAttributes) -> Variant? {
         guard let testOverride = flag.testOverride, let overrideToken, !overrideToken.isEmpty,
-              let asked = request.header(testOverride.header),
-              let token = request.header(Self.testTokenHeader),
-              ConstantTime.equals(token, overrideToken)
+            let asked = request.header(testOverride.header),
+            let token = request.header(Self.testTokenHeader),
+            ConstantTime.equals(token, overrideToken)
         else { return nil }
         return Variant(rawValue: asked.lowercased())
     }

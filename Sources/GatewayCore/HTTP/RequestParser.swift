@@ -211,7 +211,8 @@ public struct RequestParser: Sendable {
             case .target:
                 if byte == 0x20 {
                     guard scan.position > scan.targetStart else { return fail(400, "two spaces after the method") }
-                    guard hasRequestTargetForm(method: start..<(start + scan.methodEnd), target: (start + scan.targetStart)..<(start + scan.position)) else {
+                    guard hasRequestTargetForm(method: start..<(start + scan.methodEnd), target: (start + scan.targetStart)..<(start + scan.position))
+                    else {
                         return fail(400, "the request target is not in origin, absolute, authority or asterisk form")
                     }
                     scan.targetEnd = scan.position
@@ -264,7 +265,7 @@ public struct RequestParser: Sendable {
             let version = Array(buffer[(start + scan.targetEnd + 1)..<(start + crOffset)])
             func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
             guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), isDigit(version[5]), version[6] == UInt8(ascii: "."),
-                  isDigit(version[7])
+                isDigit(version[7])
             else {
                 return .failed(fail(400, "the request line does not end with HTTP/1.1 or HTTP/1.0"))
             }
@@ -366,7 +367,7 @@ public struct RequestParser: Sendable {
         var length: Int?
         for value in contentLengths {
             guard !value.isEmpty, value.utf8.count <= 18, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let parsed = Int(value),
-                  length == nil || length == parsed
+                length == nil || length == parsed
             else {
                 return fail(400, "invalid or conflicting Content-Length")
             }
@@ -408,7 +409,9 @@ public struct RequestParser: Sendable {
             // Chunk extensions are allowed and ignored; whitespace may precede them (BWS).
             var cursor = index
             while cursor < lineEnd, buffer[cursor] == 0x20 || buffer[cursor] == 0x09 { cursor += 1 }
-            guard cursor < lineEnd, buffer[cursor] == UInt8(ascii: ";") else { return fail(400, "a chunk size followed by something other than an extension") }
+            guard cursor < lineEnd, buffer[cursor] == UInt8(ascii: ";") else {
+                return fail(400, "a chunk size followed by something other than an extension")
+            }
             for offset in cursor..<lineEnd where !HTTPBytes.isValueByte(buffer[offset]) {
                 return fail(400, "a chunk extension holds a control character")
             }

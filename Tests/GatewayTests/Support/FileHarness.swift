@@ -1,8 +1,8 @@
-import NIOHTTP1
 import Foundation
 import Gateway
 import GatewayCore
 import Logging
+import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 

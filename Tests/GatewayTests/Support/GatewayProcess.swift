@@ -46,7 +46,8 @@ final class GatewayProcess: Sendable {
         while ContinuousClock.now < deadline {
             let text = stderr.withLockedValue { $0 }
             if let line = text.split(separator: "\n").first(where: { $0.contains("gateway listening") }),
-               let publicPort = port(in: line, key: "listen"), let adminPort = port(in: line, key: "admin") {
+                let publicPort = port(in: line, key: "listen"), let adminPort = port(in: line, key: "admin")
+            {
                 return GatewayProcess(process: process, publicPort: publicPort, adminPort: adminPort, stderr: stderr)
             }
             if !process.isRunning { break }
@@ -106,7 +107,7 @@ final class GatewayProcess: Sendable {
     /// CPU time the process has used so far (user + system), from `/proc/<pid>/stat`.
     var cpuSeconds: Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")")
+            let close = stat.lastIndex(of: ")")
         else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
@@ -133,7 +134,7 @@ final class GatewayProcess: Sendable {
 
     private static func port(in line: Substring, key: String) -> Int? {
         guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("\(key)=") }),
-              let colon = field.lastIndex(of: ":")
+            let colon = field.lastIndex(of: ":")
         else { return nil }
         return Int(field[field.index(after: colon)...])
     }

@@ -1,9 +1,9 @@
 import Foundation
-import Glibc
-import NIOCore
 import Gateway
 import GatewayCore
+import Glibc
 import Logging
+import NIOCore
 import NIOPosix
 
 /// A gateway on an ephemeral loopback port between two real test upstreams, old and new.
