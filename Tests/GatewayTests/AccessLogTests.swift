@@ -2,6 +2,7 @@ import Foundation
 import Gateway
 import GatewayCore
 import NIOConcurrencyHelpers
+import NIOHTTP1
 import Testing
 
 @Suite("Access log and status summary", .timeLimit(.minutes(1)))
@@ -55,6 +56,38 @@ struct AccessLogTests {
             #expect(summary.contains("percent: 25% in effect (25% configured)"))
             #expect(summary.contains("requests"))
             #expect(!summary.contains("REJECTED"))
+        }
+    }
+
+    /// "no verdict" says why (the requests judged against the minimum), conversions are counted
+    /// per variant, and a kill shows 0% in effect with who killed.
+    @Test func statusExplainsNoVerdictShowsConversionsAndWhoKilled() async throws {
+        let guardrails = """
+            guardrails:
+              min_requests: 100
+              conversion:
+                start: { path_prefix: /checkout, method: GET }
+                done: { path_prefix: /checkout/orders, method: POST }
+            """
+        try await FileHarness.with(percent: 100, extra: guardrails) { h async throws in
+            for user in 0..<3 { _ = try await TestClient.send(port: h.port, path: "/checkout", headers: [("X-User-Id", "u\(user)")]) }
+            _ = try await TestClient.send(
+                port: h.port, method: .POST, path: "/checkout/orders", headers: [("X-User-Id", "u0")], body: Array("{}".utf8))
+            let url = "http://127.0.0.1:\(h.adminPort)/status"
+            var summary = ""
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !summary.contains("4 of 100 requests on new") && ContinuousClock.now < deadline {
+                let (_, body) = try await offThePool { try SimpleHTTPClient.get(url) }
+                summary = StatusSummary.render(try StatusReport.decode(body))
+                if !summary.contains("4 of 100 requests on new") { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(summary.contains("guardrails (rollback): no verdict: 4 of 100 requests on new in the window"), "\(summary)")
+            #expect(summary.contains("new: 4 requests, 0 errors (0%), ") && summary.contains("conversion 1 of 3 checkouts (33.33%)"), "\(summary)")
+            #expect(try await TestClient.send(port: h.adminPort, method: .POST, path: "/admin/kill", body: []).status == 200)
+            let (_, body) = try await offThePool { try SimpleHTTPClient.get(url) }
+            let killed = StatusSummary.render(try StatusReport.decode(body))
+            #expect(killed.contains("flag new-checkout: KILLED by peer 127.0.0.1"), "\(killed)")
+            #expect(killed.contains("percent: 0% in effect (100% configured; the ramp stands at 100% for when it is back)"), "\(killed)")
         }
     }
 }

@@ -30,7 +30,9 @@ extension GatewayRuntime {
         var window: [String: StatusReport.WindowPart] = [:]
         for (variant, summary) in windows {
             window[variant.rawValue] = StatusReport.WindowPart(
-                requests: summary.requests, errors: summary.errors, errorRate: summary.errorRate, p50Ms: summary.p50Ms, p99Ms: summary.p99Ms
+                requests: summary.requests, errors: summary.errors, errorRate: summary.errorRate, p50Ms: summary.p50Ms, p99Ms: summary.p99Ms,
+                conversionStarts: config.guardrails?.conversion == nil ? nil : summary.conversionStarts,
+                conversionDones: config.guardrails?.conversion == nil ? nil : summary.conversionDones
             )
         }
         return StatusReport(
@@ -51,7 +53,14 @@ extension GatewayRuntime {
             },
             guardrails: config.guardrails.map { guardrails in
                 switch ramp.verdict {
-                case .noVerdict: StatusReport.GuardrailPart(verdict: "no_verdict", reason: nil, action: guardrails.action.rawValue)
+                case .noVerdict:
+                    // Why there is none yet: the requests judged (the fleet's on an etcd leader) against the minimum.
+                    StatusReport.GuardrailPart(
+                        verdict: "no_verdict",
+                        reason:
+                            "\((ramp.judged ?? WindowPair(old: windows[.old]!, new: windows[.new]!)).new.requests) of \(guardrails.minRequests) requests on new in the window",
+                        action: guardrails.action.rawValue
+                    )
                 case .go: StatusReport.GuardrailPart(verdict: "go", reason: nil, action: guardrails.action.rawValue)
                 case .breach(let reason): StatusReport.GuardrailPart(verdict: "breach", reason: reason, action: guardrails.action.rawValue)
                 }

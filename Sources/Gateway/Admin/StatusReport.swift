@@ -75,12 +75,17 @@ public struct StatusReport: Codable, Sendable {
         public var errorRate: Double
         public var p50Ms: Double?
         public var p99Ms: Double?
+        /// With `guardrails.conversion`: checkouts started and ended in an order, per serving variant.
+        public var conversionStarts: Int?
+        public var conversionDones: Int?
 
         enum CodingKeys: String, CodingKey {
             case requests, errors
             case errorRate = "error_rate"
             case p50Ms = "p50_ms"
             case p99Ms = "p99_ms"
+            case conversionStarts = "conversion_starts"
+            case conversionDones = "conversion_dones"
         }
     }
 

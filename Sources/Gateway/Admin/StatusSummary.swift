@@ -56,8 +56,14 @@ public enum StatusSummary {
             guard let window = report.window[variant] else { continue }
             let p99 = window.p99Ms.map { "\(format($0)) ms" } ?? "-"
             let p50 = window.p50Ms.map { "\(format($0)) ms" } ?? "-"
+            var conversion = ""
+            if let starts = window.conversionStarts, let dones = window.conversionDones {
+                conversion =
+                    ", conversion \(dones) of \(starts) checkouts" + (starts > 0 ? " (\(format(Double(dones) / Double(starts) * 100))%)" : "")
+            }
             lines.append(
-                "  \(variant): \(window.requests) requests, \(window.errors) errors (\(format(window.errorRate * 100))%), p50 \(p50), p99 \(p99)")
+                "  \(variant): \(window.requests) requests, \(window.errors) errors (\(format(window.errorRate * 100))%), p50 \(p50), p99 \(p99)\(conversion)"
+            )
         }
         if report.draining { lines.append("DRAINING: shutting down") }
         lines.append("version \(report.version), up since \(iso(report.startedAt))")
