@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 
 /// A listener that could not be opened, named by its address and the setting that chose it, so
@@ -17,7 +18,7 @@ public struct ListenError: Error, CustomStringConvertible {
         do {
             return try await bind()
         } catch let error as IOError {
-            let reason = error.errnoCode == 98 ? "the address is already in use by another process" : "\(error)"
+            let reason = error.errnoCode == EADDRINUSE ? "the address is already in use by another process" : "\(error)"
             throw ListenError(address: address, setting: setting, reason: reason)
         } catch {
             throw ListenError(address: address, setting: setting, reason: "\(error)")

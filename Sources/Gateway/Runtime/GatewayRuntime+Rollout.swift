@@ -107,7 +107,7 @@ extension GatewayRuntime {
         let actions = transition(&state.machine)
         state.snapshot = snapshot(
             active: state.snapshot.active, machine: state.machine, percent: state.ramp.effectivePercent,
-            etcd: state.snapshot.active.config.etcd != nil
+            etcd: state.usesEtcd
         )
         return actions
     }
@@ -289,7 +289,7 @@ extension GatewayRuntime {
             }
             for change in changes { actions += Self.apply(&state) { $0.propose(change) } }
             state.snapshot = Self.snapshot(
-                active: state.snapshot.active, machine: state.machine, percent: state.ramp.effectivePercent, etcd: config.etcd != nil
+                active: state.snapshot.active, machine: state.machine, percent: state.ramp.effectivePercent, etcd: state.usesEtcd
             )
             return (actions, before, state.ramp, config)
         }

@@ -52,6 +52,9 @@ final class GatewayRuntime: Sendable {
         var lastSeenStamp: FileStamp?
         var draining = false
         var fleet = FleetView()
+        /// The rollout state lives in etcd (fixed at start, like the store): a replica that has
+        /// never read it serves everyone old.
+        let usesEtcd: Bool
         /// Changes proposed and changes the store settled (committed or superseded), counted, so
         /// an admin call can wait for its own change to be written.
         var proposals = 0
@@ -95,7 +98,7 @@ final class GatewayRuntime: Sendable {
         box = NIOLockedValueBox(
             State(
                 snapshot: Self.snapshot(active: active, machine: machine, percent: ramp.effectivePercent, etcd: config.etcd != nil), machine: machine,
-                ramp: ramp, info: info, lastSeenStamp: sourceStamp
+                ramp: ramp, info: info, lastSeenStamp: sourceStamp, usesEtcd: config.etcd != nil
             ))
         recorder.metrics.reloaded(ok: true, at: Date().timeIntervalSince1970)
         recorder.metrics.configLoaded(sha256: sourceSHA)
@@ -171,7 +174,7 @@ final class GatewayRuntime: Sendable {
                 schedule: config.schedule, configuredPercent: config.flag.percent, progress: state.machine.effective.schedule, now: Date()
             )
             state.snapshot = Self.snapshot(
-                active: successor, machine: state.machine, percent: state.ramp.effectivePercent, etcd: store.kind == "etcd")
+                active: successor, machine: state.machine, percent: state.ramp.effectivePercent, etcd: state.usesEtcd)
             state.info = ConfigInfo(path: path, sha256: sha, loadedAt: Date(), lastError: nil)
         }
         recorder.resize(window: config.guardrails?.window ?? Guardrails().window)

@@ -5,20 +5,12 @@ import Logging
 /// Reads and writes `state_file`, the embedded rollout-state store of one machine.
 ///
 /// A state file that exists but cannot be read never means "nothing was killed": the caller
-/// starts killed and says so (see `Loaded.unreadable`). Writes are durable: a temporary file is
+/// starts killed and says so (see `StoreRead.unreadable`). Writes are durable: a temporary file is
 /// written and fsync'ed, renamed over the old one, and the directory fsync'ed, so a crash or a
 /// power cut leaves either the old state or the new one, whole.
 struct FileStateStore: RolloutStateStore {
     let path: String
     var kind: String { "file" }
-
-    func read() -> StoreRead {
-        switch load() {
-        case .fresh: .fresh
-        case .loaded(let state): .state(state, revision: 0)
-        case .unreadable(let reason): .unreadable(reason)
-        }
-    }
 
     /// This process is the file's only writer, so the new state is the change on top of the
     /// state it last wrote.
@@ -32,15 +24,7 @@ struct FileStateStore: RolloutStateStore {
         }
     }
 
-    enum Loaded: Equatable {
-        /// No state file yet: a first start.
-        case fresh
-        case loaded(PersistedState)
-        /// The file exists and could not be read or decoded; the reason says why.
-        case unreadable(String)
-    }
-
-    func load() -> Loaded {
+    func read() -> StoreRead {
         var info = stat()
         if stat(path, &info) != 0 {
             if errno == ENOENT { return .fresh }
@@ -52,7 +36,7 @@ struct FileStateStore: RolloutStateStore {
         }
         guard !data.isEmpty else { return .unreadable("\(path) is empty (a truncated write?)") }
         do {
-            return .loaded(try Self.decoder().decode(PersistedState.self, from: data))
+            return .state(try Self.decoder().decode(PersistedState.self, from: data), revision: 0)
         } catch {
             return .unreadable("\(path) is not a valid state file: \(Self.describe(error))")
         }
