@@ -76,7 +76,6 @@ let package = Package(
             dependencies: [
                 "Gateway",
                 "GatewayCore",
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "bench/DecisionBench",
             swiftSettings: swiftSettings

@@ -4,14 +4,13 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// A running gateway: the public and admin listeners, the upstream clients and the live config.
+/// A running gateway: the public listener's workers, the admin listener and the live config.
 /// What `serve` and `demo` start and what the integration tests start, so tests run what users
 /// run. `GatewayService` adds reload watching and graceful shutdown on top.
 public final class GatewayServer: Sendable {
     let runtime: GatewayRuntime
-    private let publicChannel: any Channel
+    private let workers: WorkerPool
     private let adminChannel: any Channel
-    private let connections: ConnectionRegistry
     /// With `state.etcd`: the replica's heartbeat, election and watch.
     private let fleet: FleetCoordinator?
     private let ownsGroup: Bool
@@ -28,19 +27,19 @@ public final class GatewayServer: Sendable {
         logger: Logger = Logger(label: "checkout-gateway"),
         accessLogger: Logger? = nil,
         group: (any EventLoopGroup)? = nil,
-        eventLoopThreads: Int? = nil,
+        workers: Int? = nil,
         adminLimits: AdminLimits = AdminLimits()
     ) async throws -> GatewayServer {
         let loaded = try ConfigLoader.read(path: configPath)
         return try await start(
             config: loaded.config, configPath: configPath, sourceSHA: loaded.sha256, sourceStamp: loaded.stamp, environment: environment,
-            logger: logger, accessLogger: accessLogger, group: group, eventLoopThreads: eventLoopThreads, adminLimits: adminLimits
+            logger: logger, accessLogger: accessLogger, group: group, workers: workers, adminLimits: adminLimits
         )
     }
 
     /// Serves a config that is already loaded. Without `configPath` there is nothing to reload.
-    /// Without `group` the gateway runs its own event loops, `eventLoopThreads` of them (default:
-    /// one per core).
+    /// The public listener runs `workers` share-nothing worker threads (default: one per core);
+    /// the admin listener runs on `group`, or on one event loop of its own.
     public static func start(
         config: GatewayConfig,
         configPath: String? = nil,
@@ -50,10 +49,10 @@ public final class GatewayServer: Sendable {
         logger: Logger = Logger(label: "checkout-gateway"),
         accessLogger: Logger? = nil,
         group: (any EventLoopGroup)? = nil,
-        eventLoopThreads: Int? = nil,
+        workers: Int? = nil,
         adminLimits: AdminLimits = AdminLimits()
     ) async throws -> GatewayServer {
-        let eventLoops = group ?? MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads ?? System.coreCount))
+        let eventLoops = group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let runtime = GatewayRuntime(
             config: config, configPath: configPath, sourceSHA: sourceSHA, sourceStamp: sourceStamp, environment: environment,
             logger: logger, accessLog: accessLogger.map(AccessLog.init(logger:))
@@ -63,28 +62,26 @@ public final class GatewayServer: Sendable {
             fleet = FleetCoordinator(runtime: runtime, store: etcd)
             await fleet?.start()
         }
-        let metrics = runtime.recorder.metrics
-        let connections = ConnectionRegistry(maximum: config.limits.maxConnections) { count in
-            metrics.setOpenConnections(count)
-        }
-        var bound: [any Channel] = []
+        var pool: WorkerPool?
         do {
-            let publicChannel = try await ListenError.naming(config.listen.description, "listen") {
-                try await PublicListener.bind(address: config.listen, runtime: runtime, connections: connections, group: eventLoops, logger: logger)
+            let workerPool: WorkerPool
+            do {
+                workerPool = try WorkerPool(address: config.listen, count: max(1, workers ?? System.coreCount), runtime: runtime, logger: logger)
+            } catch {
+                throw ListenError(address: config.listen.description, setting: "listen", reason: error.reason)
             }
-            bound.append(publicChannel)
+            pool = workerPool
             let adminChannel = try await ListenError.naming(config.admin.listen.description, "admin.listen") {
                 try await AdminListener.bind(address: config.admin.listen, runtime: runtime, limits: adminLimits, group: eventLoops)
             }
-            bound.append(adminChannel)
             let server = GatewayServer(
-                runtime: runtime, publicChannel: publicChannel, adminChannel: adminChannel, connections: connections, fleet: fleet,
-                group: eventLoops, ownsGroup: group == nil
+                runtime: runtime, workers: workerPool, adminChannel: adminChannel, fleet: fleet, group: eventLoops, ownsGroup: group == nil
             )
             logger.info(
                 "gateway listening",
                 metadata: [
                     "listen": "\(config.listen.host):\(server.publicPort)",
+                    "workers": "\(workerPool.count)",
                     "admin": "\(config.admin.listen.host):\(server.adminPort)",
                     "old": "\(config.upstreams.old.url)",
                     "new": "\(config.upstreams.new.url)",
@@ -94,7 +91,7 @@ public final class GatewayServer: Sendable {
                 ])
             return server
         } catch {
-            for channel in bound { try? await channel.close() }
+            await pool?.shutdown(grace: .zero, logger: logger) { runtime.connections.current }
             let stoppedFleet = fleet
             await Blocking.run {
                 stoppedFleet?.stop()
@@ -106,15 +103,13 @@ public final class GatewayServer: Sendable {
     }
 
     private init(
-        runtime: GatewayRuntime, publicChannel: any Channel, adminChannel: any Channel, connections: ConnectionRegistry, fleet: FleetCoordinator?,
-        group: any EventLoopGroup, ownsGroup: Bool
+        runtime: GatewayRuntime, workers: WorkerPool, adminChannel: any Channel, fleet: FleetCoordinator?, group: any EventLoopGroup, ownsGroup: Bool
     ) {
         self.fleet = fleet
         self.runtime = runtime
-        self.publicChannel = publicChannel
+        self.workers = workers
         self.adminChannel = adminChannel
-        self.connections = connections
-        self.publicPort = publicChannel.localAddress?.port ?? 0
+        self.publicPort = workers.port
         self.adminPort = adminChannel.localAddress?.port ?? 0
         self.group = group
         self.ownsGroup = ownsGroup
@@ -125,17 +120,9 @@ public final class GatewayServer: Sendable {
     /// admin listener and the upstream clients stop.
     public func shutdown(grace: Duration = .zero) async {
         runtime.beginDraining()
-        runtime.logger.notice("draining", metadata: ["open_connections": "\(connections.count)", "grace": "\(grace)"])
-        try? await publicChannel.close()
-        connections.quiesceAll()
-        let deadline = ContinuousClock.now + grace
-        while connections.count > 0 && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        if connections.count > 0 {
-            runtime.logger.warning("grace period over; closing the remaining connections", metadata: ["open_connections": "\(connections.count)"])
-            connections.closeAll()
-        }
+        let connections = runtime.connections
+        runtime.logger.notice("draining", metadata: ["open_connections": "\(connections.current)", "grace": "\(grace)"])
+        await workers.shutdown(grace: grace, logger: runtime.logger) { connections.current }
         try? await adminChannel.close()
         let (fleet, runtime) = (fleet, runtime)
         await Blocking.run {

@@ -17,12 +17,12 @@ enum ConfigFile {
 
     /// Starts the gateway on the file, or exits 1 with every config error.
     static func startOrExit(
-        _ path: String, environment: [String: String] = ProcessInfo.processInfo.environment, eventLoopThreads: Int? = nil
+        _ path: String, environment: [String: String] = ProcessInfo.processInfo.environment, workers: Int? = nil
     ) async throws -> GatewayServer {
         do {
             return try await GatewayServer.start(
                 configPath: path, environment: environment, accessLogger: Logger(label: LoggingSetup.accessLabel),
-                eventLoopThreads: eventLoopThreads
+                workers: workers
             )
         } catch let error as ConfigError {
             report(error)

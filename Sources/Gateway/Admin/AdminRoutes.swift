@@ -32,7 +32,7 @@ enum AdminRoutes {
         case (.GET, "/metrics"):
             var headers = HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
             headers.add(name: "Cache-Control", value: "no-store")
-            return Answer(status: .ok, headers: headers, body: runtime.recorder.metrics.render())
+            return Answer(status: .ok, headers: headers, body: runtime.renderMetrics())
         case (.GET, "/status"):
             return .json(.ok, runtime.statusReport().encoded())
         case (.POST, _) where OFREPEvaluator.isOFREP(path: path):

@@ -3,12 +3,12 @@ import GatewayCore
 import NIOConcurrencyHelpers
 import Prometheus
 
-/// The metrics of the README's "Admin listener" under their exact names, on a registry of this gateway's own (so
-/// several gateways in one test process never mix counts). Label combinations are created once
-/// and cached; the request path only looks them up.
+/// The metrics of the README's "Admin listener" that change off the request path (reloads, the
+/// flag and store gauges, log drops), on a registry of this gateway's own (so several gateways in
+/// one test process never mix counts). The request path's own families are counted per worker
+/// (`WorkerStats`) and appended when rendered.
 private typealias MetricCounter = CoreMetrics.Counter
 typealias MetricGauge = CoreMetrics.Gauge
-private typealias MetricTimer = CoreMetrics.Timer
 
 final class GatewayMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
@@ -33,7 +33,6 @@ final class GatewayMetrics: Sendable {
     }
 
     private let counters = NIOLockedValueBox([SeriesKey: MetricCounter]())
-    private let timers = NIOLockedValueBox([SeriesKey: MetricTimer]())
     private let gauges = NIOLockedValueBox([SeriesKey: MetricGauge]())
     private let loadedConfig = NIOLockedValueBox<String?>(nil)
 
@@ -41,7 +40,6 @@ final class GatewayMetrics: Sendable {
     let flagEnabled: MetricGauge
     let rollbackLatched: MetricGauge
     let lastReloadTimestamp: MetricGauge
-    let openConnections: MetricGauge
     /// 1 while the rollout state store answers (always 1 for `state_file`).
     let stateStoreUp: MetricGauge
     /// 1 on the replica that leads the ramp (always 1 for `state_file`).
@@ -53,17 +51,12 @@ final class GatewayMetrics: Sendable {
 
     init() {
         registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [
-            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
-        ]
+        let factory = PrometheusMetricsFactory(registry: registry)
         self.factory = factory
         flagPercent = MetricGauge(label: "gateway_flag_percent", factory: factory)
         flagEnabled = MetricGauge(label: "gateway_flag_enabled", factory: factory)
         rollbackLatched = MetricGauge(label: "gateway_rollback_latched", factory: factory)
         lastReloadTimestamp = MetricGauge(label: "gateway_config_last_reload_timestamp_seconds", factory: factory)
-        openConnections = MetricGauge(label: "gateway_open_connections", factory: factory)
         stateStoreUp = MetricGauge(label: "gateway_state_store_up", factory: factory)
         rampLeader = MetricGauge(label: "gateway_ramp_leader", factory: factory)
         accessLogDropped = registry.makeCounter(
@@ -77,38 +70,7 @@ final class GatewayMetrics: Sendable {
                 helpText: "Operational log lines dropped because stderr was full, slow or broken."
             ))
         // Series that alerts watch with increase() exist from the start, at zero.
-        counter(SeriesKey(name: "gateway_refused_connections_total", first: "", second: "", code: 0)) { [] }.increment(by: 0)
         counter(SeriesKey(name: "gateway_config_reloads_total", first: "rejected", second: "", code: 0)) { [("result", "rejected")] }.increment(by: 0)
-        for upstream in [Variant.old, .new] { upstreamResent(upstream, count: 0) }
-    }
-
-    func request(variant: Variant, outcome: ForwardingResult.Outcome, code: Int, nanoseconds: Int64) {
-        counter(SeriesKey(name: "gateway_requests_total", first: variant.rawValue, second: outcome.rawValue, code: code)) {
-            [("variant", variant.rawValue), ("outcome", outcome.rawValue), ("code", String(code))]
-        }.increment()
-        timer(SeriesKey(name: "gateway_request_duration_seconds", first: variant.rawValue, second: "", code: 0)) {
-            [("variant", variant.rawValue)]
-        }.recordNanoseconds(nanoseconds)
-    }
-
-    func upstream(_ upstream: Variant, result: String, nanoseconds: Int64) {
-        counter(SeriesKey(name: "gateway_upstream_requests_total", first: upstream.rawValue, second: result, code: 0)) {
-            [("upstream", upstream.rawValue), ("result", result)]
-        }.increment()
-        timer(SeriesKey(name: "gateway_upstream_duration_seconds", first: upstream.rawValue, second: "", code: 0)) {
-            [("upstream", upstream.rawValue)]
-        }.recordNanoseconds(nanoseconds)
-    }
-
-    /// Requests libcurl sent again by itself after a reused connection died: result `resent`.
-    func upstreamResent(_ upstream: Variant, count: Int) {
-        counter(SeriesKey(name: "gateway_upstream_requests_total", first: upstream.rawValue, second: "resent", code: 0)) {
-            [("upstream", upstream.rawValue), ("result", "resent")]
-        }.increment(by: Int64(count))
-    }
-
-    func fallback(cause: String) {
-        counter(SeriesKey(name: "gateway_fallbacks_total", first: cause, second: "", code: 0)) { [("cause", cause)] }.increment()
     }
 
     /// Counts a reload (`ok` or `rejected`); a successful one also sets the reload timestamp.
@@ -146,28 +108,9 @@ final class GatewayMetrics: Sendable {
         rampLeader.set(leader)
     }
 
-    /// A request the gateway answered itself without forwarding (the README's "Bad input": 400, 408, 413, …).
-    func rejected(code: Int) {
-        counter(SeriesKey(name: "gateway_rejected_requests_total", first: "", second: "", code: code)) { [("code", String(code))] }.increment()
-    }
-
-    /// A client connection closed at once because `limits.max_connections` was reached.
-    func connectionRefused() {
-        counter(SeriesKey(name: "gateway_refused_connections_total", first: "", second: "", code: 0)) { [] }.increment()
-    }
-
-    func conversion(variant: Variant, stage: String) {
-        counter(SeriesKey(name: "gateway_conversions_total", first: variant.rawValue, second: stage, code: 0)) {
-            [("variant", variant.rawValue), ("stage", stage)]
-        }.increment()
-    }
-
-    func setOpenConnections(_ count: Int) {
-        openConnections.record(count)
-    }
-
-    /// Prometheus text exposition format.
-    func render() -> [UInt8] {
+    /// Prometheus text exposition format: these metrics, then the request-path families the
+    /// workers count (`TrafficRecorder`).
+    func render(appending requestMetrics: (inout [UInt8]) -> Void) -> [UInt8] {
         let access = LineWriter.standardOutput.droppedLines
         let operational = LineWriter.standardError.droppedLines
         let (newAccess, newOperational) = droppedSeen.withLockedValue { seen in
@@ -179,15 +122,12 @@ final class GatewayMetrics: Sendable {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(8192)
         registry.emit(into: &buffer)
+        requestMetrics(&buffer)
         return buffer
     }
 
     private func counter(_ key: SeriesKey, labels: () -> [(String, String)]) -> MetricCounter {
         Self.cached(key, in: counters) { MetricCounter(label: key.name.description, dimensions: labels(), factory: factory) }
-    }
-
-    private func timer(_ key: SeriesKey, labels: () -> [(String, String)]) -> MetricTimer {
-        Self.cached(key, in: timers) { MetricTimer(label: key.name.description, dimensions: labels(), factory: factory) }
     }
 
     /// The metric of a series, created the first time the series is seen.

@@ -1,78 +1,67 @@
 import GatewayCore
 import NIOConcurrencyHelpers
-import NIOCore
 
-/// Where every request and every upstream attempt is counted: Prometheus metrics and the
-/// per-upstream sliding windows that `/status` shows and the guardrails judge.
+/// Where every request and every upstream attempt is counted, read from: each worker writes
+/// its own `WorkerStats` without a lock, and the readers here (`/metrics`, `/status`, the ramp)
+/// add the workers up. The other metrics (reloads, flag and store gauges) live in `metrics`.
 final class TrafficRecorder: Sendable {
     let metrics: GatewayMetrics
-    /// The configured window length and a window per upstream.
-    private let windows: NIOLockedValueBox<(length: Duration, byUpstream: [Variant: SlidingWindow])>
+    let window: WindowSettings
+    /// Every worker's counters; appended when a worker starts, read by the readers only.
+    private let workers = NIOLockedValueBox<[WorkerStats]>([])
 
     init(metrics: GatewayMetrics, window: Duration) {
         self.metrics = metrics
-        self.windows = NIOLockedValueBox((window, Self.emptyWindows(window)))
+        self.window = WindowSettings(length: window)
     }
 
-    private static func emptyWindows(_ length: Duration) -> [Variant: SlidingWindow] {
-        [.old: SlidingWindow(window: length), .new: SlidingWindow(window: length)]
+    /// The counters of a new worker, registered so that readers include them.
+    func makeWorkerStats() -> WorkerStats {
+        let stats = WorkerStats(window: window)
+        workers.withLockedValue { $0.append(stats) }
+        return stats
     }
 
     /// Starts afresh when the configured window length changes.
-    func resize(window: Duration) {
-        windows.withLockedValue { windows in
-            guard windows.length != window else { return }
-            windows = (window, Self.emptyWindows(window))
-        }
-    }
-
-    /// One attempt on an upstream; `resends` are the times libcurl sent it again by itself over a
-    /// fresh connection after a reused one died, each an extra request the upstream received.
-    func attempt(_ upstream: Variant, outcome: AttemptOutcome, resends: Int = 0, started: NIODeadline, ended: NIODeadline) {
-        if resends > 0 { metrics.upstreamResent(upstream, count: resends) }
-        let elapsed = ended - started
-        metrics.upstream(upstream, result: outcome.resultLabel, nanoseconds: elapsed.nanoseconds)
-        windows.withLockedValue {
-            $0.byUpstream[upstream]!.record(
-                at: ended.uptimeNanoseconds, latencyMs: Double(elapsed.nanoseconds) / 1_000_000, isError: outcome.isFailure
-            )
-        }
-    }
-
-    func conversion(_ variant: Variant, stage: SlidingWindow.ConversionStage, at now: NIODeadline = .now()) {
-        metrics.conversion(variant: variant, stage: stage.rawValue)
-        windows.withLockedValue { $0.byUpstream[variant]!.recordConversion(at: now.uptimeNanoseconds, stage: stage) }
+    func resize(window length: Duration) {
+        guard max(60, length.milliseconds) != max(60, window.lengthDuration.milliseconds) else { return }
+        window.reset(length: length)
     }
 
     /// Empties both windows (after a resume, judgement starts from new traffic).
     func resetWindows() {
-        windows.withLockedValue { windows in
-            windows.byUpstream = Self.emptyWindows(windows.length)
-        }
+        window.reset()
     }
 
     /// Both windows as counts that add up across replicas.
-    func counts(at now: NIODeadline = .now()) -> [Variant: WindowCounts] {
-        windows.withLockedValue { windows in
-            windows.byUpstream.mapValues { $0.counts(at: now.uptimeNanoseconds) }
+    func counts(at now: UInt64 = MonotonicClock.now()) -> [Variant: WindowCounts] {
+        let all = workers.withLockedValue { $0 }
+        var result: [Variant: WindowCounts] = [:]
+        for variant in [Variant.old, .new] {
+            var total = WindowCounts()
+            total.latencyCounts = [UInt32](repeating: 0, count: WorkerStats.Layout.latencyBuckets)
+            for stats in all { stats.addWindow(variant, at: now, into: &total) }
+            result[variant] = total
         }
+        return result
     }
 
-    func summaries(at now: NIODeadline = .now()) -> [Variant: SlidingWindow.Summary] {
-        windows.withLockedValue { windows in
-            windows.byUpstream.mapValues { $0.summary(at: now.uptimeNanoseconds) }
-        }
+    func summaries(at now: UInt64 = MonotonicClock.now()) -> [Variant: SlidingWindow.Summary] {
+        counts(at: now).mapValues(\.summary)
+    }
+
+    /// The request-path families in Prometheus text format, every worker added up.
+    func renderRequestMetrics(openConnections: Int, into output: inout [UInt8]) {
+        let blocks = workers.withLockedValue { $0.map(\.block) }
+        RequestMetricsText(blocks: blocks).render(openConnections: openConnections, into: &output)
     }
 }
 
-extension AttemptOutcome {
-    /// The `result` label of `gateway_upstream_requests_total`.
-    var resultLabel: String {
-        switch self {
-        case .status(let code): "\(code / 100)xx"
-        case .timeout: "timeout"
-        case .connectError: "connect_error"
-        case .badResponse: "bad_response"
+extension GatewayRuntime {
+    /// `/metrics`: the registry's metrics and every worker's request counters.
+    func renderMetrics() -> [UInt8] {
+        recorder.metrics.render { output in
+            recorder.renderRequestMetrics(openConnections: connections.current, into: &output)
         }
     }
 }

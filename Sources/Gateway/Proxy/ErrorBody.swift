@@ -1,9 +1,7 @@
-import NIOCore
-
 /// The small JSON body of every answer the gateway makes itself.
 enum ErrorBody {
-    static func make(_ message: String, requestID: String, allocator: ByteBufferAllocator) -> ByteBuffer {
-        allocator.buffer(string: "{\"error\": \(JSONString.quote(message)), \"request_id\": \(JSONString.quote(requestID))}\n")
+    static func make(_ message: String, requestID: String) -> [UInt8] {
+        Array("{\"error\": \(JSONString.quote(message)), \"request_id\": \(JSONString.quote(requestID))}\n".utf8)
     }
 }
 

@@ -1,5 +1,4 @@
 import GatewayCore
-import NIOCore
 
 /// A request ready to go upstream: decided, rewritten and buffered.
 struct ForwardingPlan: Sendable {
@@ -7,7 +6,7 @@ struct ForwardingPlan: Sendable {
     /// The request-target (path and query) as the client sent it.
     var target: String
     var headerLines: [String]
-    var body: ByteBuffer?
+    var body: [UInt8]?
     var requestID: String
     var variant: Variant
     var hasIdempotencyKey: Bool
@@ -32,27 +31,35 @@ struct ForwardingResult: Sendable {
     var upstreamNanoseconds: Int64 = 0
 }
 
+/// The two upstream clients a request uses, on the worker that read it.
+struct UpstreamPair {
+    var old: CurlMulti
+    var new: CurlMulti
+
+    func client(for variant: Variant) -> CurlMulti {
+        variant == .old ? old : new
+    }
+}
+
 /// Runs the attempts of one request: new (or old) first, then at most one replay on old.
-/// Callbacks rather than futures: every step already runs on the request's event loop, and a
-/// request is on the hot path of every purchase.
+/// Callbacks, all on the worker that read the request: a request never changes thread.
 enum Forwarder {
-    /// `completion` runs on `eventLoop`.
     static func forward(
-        _ plan: ForwardingPlan, active: ActiveConfig, recorder: TrafficRecorder, on eventLoop: any EventLoop,
-        completion: @escaping @Sendable (ForwardingResult) -> Void
+        _ plan: ForwardingPlan, config: GatewayConfig, upstreams: UpstreamPair, stats: WorkerStats,
+        completion: @escaping (ForwardingResult) -> Void
     ) {
-        let started = NIODeadline.now()
-        let finish: @Sendable (ForwardingResult) -> Void = { result in
+        let started = MonotonicClock.now()
+        let finish: (ForwardingResult) -> Void = { result in
             var result = result
-            result.upstreamNanoseconds = (NIODeadline.now() - started).nanoseconds
+            result.upstreamNanoseconds = Int64(MonotonicClock.now() - started)
             completion(result)
         }
-        attempt(plan, variant: plan.variant, fallbackCause: nil, active: active, recorder: recorder, on: eventLoop) { first in
+        attempt(plan, variant: plan.variant, fallbackCause: nil, config: config, upstreams: upstreams, stats: stats) { first in
             guard plan.variant == .new else {
                 finish(finished(first, servedBy: .old, cause: nil))
                 return
             }
-            switch active.config.fallback.verdict(for: first.outcome, method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey) {
+            switch config.fallback.verdict(for: first.outcome, method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey) {
             case .serve:
                 finish(finished(first, servedBy: .new, cause: nil))
             case .refuse(let cause):
@@ -61,7 +68,7 @@ enum Forwarder {
                 result.refusedUnsafe = true
                 finish(result)
             case .fallback(let cause):
-                attempt(plan, variant: .old, fallbackCause: cause, active: active, recorder: recorder, on: eventLoop) { second in
+                attempt(plan, variant: .old, fallbackCause: cause, config: config, upstreams: upstreams, stats: stats) { second in
                     finish(finished(second, servedBy: .old, cause: cause))
                 }
             }
@@ -69,20 +76,21 @@ enum Forwarder {
     }
 
     private static func attempt(
-        _ plan: ForwardingPlan, variant: Variant, fallbackCause: FallbackCause?, active: ActiveConfig, recorder: TrafficRecorder,
-        on eventLoop: any EventLoop, completion: @escaping @Sendable (UpstreamResult) -> Void
+        _ plan: ForwardingPlan, variant: Variant, fallbackCause: FallbackCause?, config: GatewayConfig, upstreams: UpstreamPair,
+        stats: WorkerStats, completion: @escaping (UpstreamResult) -> Void
     ) {
         var lines = plan.headerLines
         lines.append("\(ForwardingHeaders.variantHeader): \(variant.rawValue)")
         if let fallbackCause { lines.append("\(ForwardingHeaders.fallbackHeader): \(fallbackCause.rawValue)") }
-        let client = active.client(for: variant)
+        let client = upstreams.client(for: variant)
         let request = UpstreamRequest(
             method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: plan.body,
-            mayResend: active.config.fallback.allowsReplay(method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey)
+            mayResend: config.fallback.allowsReplay(method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey)
         )
-        let started = NIODeadline.now()
-        client.execute(request, on: eventLoop) { reply in
-            recorder.attempt(variant, outcome: reply.result.outcome, resends: reply.resends, started: started, ended: .now())
+        let started = MonotonicClock.now()
+        client.execute(request) { reply in
+            let now = MonotonicClock.now()
+            stats.upstream(variant, outcome: reply.result.outcome, resends: reply.resends, nanoseconds: Int64(now - started), now: now)
             completion(reply.result)
         }
     }

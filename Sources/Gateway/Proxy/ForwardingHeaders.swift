@@ -1,5 +1,4 @@
 import GatewayCore
-import NIOHTTP1
 
 /// The header rules of the README's "Forwarding and fallback", in both directions. Names are compared case-insensitively
 /// in place: nothing here lower-cases a header name on the request path.
@@ -10,12 +9,10 @@ enum ForwardingHeaders {
     static let requestIDHeader = "X-Request-Id"
 
     /// Removes hop-by-hop headers and every header the message's `Connection` names.
-    static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        let filter = HeaderRules.HopByHopFilter(connectionValues: headers[canonicalForm: "connection"])
+    static func removeHopByHop(_ headers: inout HeaderFields) {
+        let filter = HeaderRules.HopByHopFilter(connectionValues: headers.values(name: "connection"))
         guard headers.contains(where: { filter.drops($0.name) }) else { return }
-        var kept = HTTPHeaders()
-        for (name, value) in headers where !filter.drops(name) { kept.add(name: name, value: value) }
-        headers = kept
+        headers.removeAll { filter.drops($0.name) }
     }
 
     /// Request headers the gateway sets itself (or that libcurl sets), never copied from the client.
@@ -36,7 +33,7 @@ enum ForwardingHeaders {
     /// Header lines for the upstream, shared by the attempt on new and a fallback to old.
     /// `headers` has already lost its hop-by-hop headers; `strip` names (lower-case) go too.
     static func upstreamLines(
-        from headers: HTTPHeaders, peerIP: String?, requestID: String, strip: Set<String>, hasBody: Bool
+        from headers: HeaderFields, peerIP: String?, requestID: String, strip: Set<String>, hasBody: Bool
     ) -> [String] {
         var lines: [String] = []
         lines.reserveCapacity(headers.count + 10)
@@ -78,15 +75,15 @@ enum ForwardingHeaders {
 
     /// The client's response headers from an upstream's: hop-by-hop and framing removed (the
     /// gateway frames the buffered body itself), gateway headers replaced.
-    static func clientHeaders(from upstream: [(name: String, value: String)], keepContentLength: Bool) -> HTTPHeaders {
+    static func clientHeaders(from upstream: HeaderFields, keepContentLength: Bool) -> HeaderFields {
         let filter = HeaderRules.HopByHopFilter(connectionValues: upstream.lazy.filter { ASCIICase.equals($0.name, "connection") }.map(\.value))
-        var headers = HTTPHeaders()
+        var headers = HeaderFields()
         headers.reserveCapacity(upstream.count + 4)
         for (name, value) in upstream {
             if filter.drops(name) { continue }
             if !keepContentLength && ASCIICase.equals(name, "content-length") { continue }
             if ASCIICase.equals(name, variantHeader) || ASCIICase.equals(name, requestIDHeader) { continue }
-            headers.add(name: name, value: value)
+            headers.append((name, value))
         }
         return headers
     }

@@ -1,12 +1,11 @@
 import GatewayCore
-import NIOHTTP1
 
 /// The flag decision's view of a request: its headers after hop-by-hop removal, so a header the
 /// client marked hop-by-hop can never steer the decision.
 public struct HeaderAttributes: RequestAttributes {
-    public var headers: HTTPHeaders
+    public var headers: [(name: String, value: String)]
 
-    public init(headers: HTTPHeaders) {
+    public init(headers: [(name: String, value: String)]) {
         self.headers = headers
     }
 
@@ -15,8 +14,8 @@ public struct HeaderAttributes: RequestAttributes {
     }
 
     public func cookie(_ name: String) -> Substring? {
-        for value in headers[canonicalForm: "cookie"] {
-            if let found = CookieHeader.value(named: name, in: String(value)) { return found }
+        for field in headers where ASCIICase.equals(field.name, "cookie") {
+            if let found = CookieHeader.value(named: name, in: field.value) { return found }
         }
         return nil
     }

@@ -55,7 +55,7 @@ extension GatewayRuntime {
 
     private func change(_ change: StateChange) async -> Bool {
         let (actions, sequence) = box.withLockedValue { state -> ([Action], Int) in
-            let actions = Self.apply(&state) { $0.propose(change) }
+            let actions = self.apply(&state) { $0.propose(change) }
             state.proposals += 1
             return (actions, state.proposals)
         }
@@ -100,15 +100,15 @@ extension GatewayRuntime {
 
     /// Runs `transition` on the machine under the lock and rebuilds the request snapshot.
     func mutate(_ transition: (inout RolloutStateMachine) -> [Action]) -> [Action] {
-        box.withLockedValue { state in Self.apply(&state, transition) }
+        box.withLockedValue { state in self.apply(&state, transition) }
     }
 
-    static func apply(_ state: inout State, _ transition: (inout RolloutStateMachine) -> [Action]) -> [Action] {
+    func apply(_ state: inout State, _ transition: (inout RolloutStateMachine) -> [Action]) -> [Action] {
         let actions = transition(&state.machine)
-        state.snapshot = snapshot(
-            active: state.snapshot.active, machine: state.machine, percent: state.ramp.effectivePercent,
-            etcd: state.usesEtcd
-        )
+        publish(
+            Self.snapshot(
+                active: state.snapshot.active, machine: state.machine, percent: state.ramp.effectivePercent, etcd: state.usesEtcd),
+            in: &state)
         return actions
     }
 
@@ -172,10 +172,10 @@ extension GatewayRuntime {
             var actions: [Action]
             switch outcome {
             case .committed(let result, let revision):
-                actions = Self.apply(&state) { $0.committed(state: result, revision: revision) }
+                actions = self.apply(&state) { $0.committed(state: result, revision: revision) }
                 state.fleet.storeUp = true
             case .superseded:
-                actions = Self.apply(&state) { $0.superseded() }
+                actions = self.apply(&state) { $0.superseded() }
                 state.fleet.storeUp = true
             case .failed:
                 state.fleet.storeUp = false
@@ -202,7 +202,7 @@ extension GatewayRuntime {
         let actions = box.withLockedValue { boxed -> [Action] in
             boxed.fleet.storeUp = true
             boxed.fleet.revision = max(boxed.fleet.revision, revision)
-            return Self.apply(&boxed) { $0.observed(state, revision: revision) }
+            return self.apply(&boxed) { $0.observed(state, revision: revision) }
         }
         run(actions)
     }
@@ -287,10 +287,11 @@ extension GatewayRuntime {
                 }
                 state.ramp = RampView(verdict: verdict, nextStepAt: nextStepAt, effectivePercent: percent, judged: pair)
             }
-            for change in changes { actions += Self.apply(&state) { $0.propose(change) } }
-            state.snapshot = Self.snapshot(
-                active: state.snapshot.active, machine: state.machine, percent: state.ramp.effectivePercent, etcd: state.usesEtcd
-            )
+            for change in changes { actions += self.apply(&state) { $0.propose(change) } }
+            publish(
+                Self.snapshot(
+                    active: state.snapshot.active, machine: state.machine, percent: state.ramp.effectivePercent, etcd: state.usesEtcd),
+                in: &state)
             return (actions, before, state.ramp, config)
         }
         run(actions)

@@ -2,6 +2,7 @@ import Foundation
 import GatewayCore
 import Logging
 import NIOConcurrencyHelpers
+import Synchronization
 
 /// The live state every connection reads at the start of a request — the active config and the
 /// flag's runtime state — and the operations that change it: reload, kill, resume, the ramp,
@@ -73,6 +74,11 @@ final class GatewayRuntime: Sendable {
     let replicaID: String
     let store: any RolloutStateStore
     let box: NIOLockedValueBox<State>
+    /// Bumped, under `box`'s lock, every time `State.snapshot` is replaced: a worker reads this
+    /// one atomic per request and takes the lock only when it changed (`snapshot(newerThan:)`).
+    let snapshotVersion = Atomic<UInt64>(1)
+    /// Open client connections of the public listener, against `limits.max_connections`.
+    let connections: ConnectionCount
     /// Serialises reloads: polling, SIGHUP and the admin endpoint may ask at the same moment.
     private let reloadLock = NIOLock()
     let committer = StateCommitter()
@@ -84,6 +90,7 @@ final class GatewayRuntime: Sendable {
         self.environment = environment
         self.logger = logger
         self.accessLog = accessLog
+        self.connections = ConnectionCount(maximum: config.limits.maxConnections)
         self.recorder = TrafficRecorder(metrics: GatewayMetrics(), window: config.guardrails?.window ?? Guardrails().window)
         self.replicaID = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         if let etcd = config.etcd {
@@ -109,6 +116,18 @@ final class GatewayRuntime: Sendable {
 
     func snapshot() -> Snapshot {
         box.withLockedValue { $0.snapshot }
+    }
+
+    /// The snapshot and its version when it is newer than `version`; one atomic load otherwise.
+    func snapshot(newerThan version: UInt64) -> (Snapshot, UInt64)? {
+        guard snapshotVersion.load(ordering: .acquiring) != version else { return nil }
+        return box.withLockedValue { ($0.snapshot, snapshotVersion.load(ordering: .relaxed)) }
+    }
+
+    /// Replaces the request snapshot; called with `box` locked.
+    func publish(_ snapshot: Snapshot, in state: inout State) {
+        state.snapshot = snapshot
+        snapshotVersion.wrappingAdd(1, ordering: .releasing)
     }
 
     var configInfo: ConfigInfo { box.withLockedValue { $0.info } }
@@ -166,15 +185,16 @@ final class GatewayRuntime: Sendable {
         // Built outside the lock (it may start client threads); only reloads replace the active
         // config and they are serialised by `reloadLock`, so `previous` is still current below.
         let previous = snapshot().active
-        let successor = ActiveConfig(config: config, environment: environment, reusing: previous)
+        let successor = ActiveConfig(config: config, environment: environment)
         box.withLockedValue { state in
             // The new config's percent at once (its schedule step, or flag.percent), not the
             // previous config's until the next ramp evaluation.
             state.ramp.effectivePercent = RampController.percentInEffect(
                 schedule: config.schedule, configuredPercent: config.flag.percent, progress: state.machine.effective.schedule, now: Date()
             )
-            state.snapshot = Self.snapshot(
-                active: successor, machine: state.machine, percent: state.ramp.effectivePercent, etcd: state.usesEtcd)
+            publish(
+                Self.snapshot(active: successor, machine: state.machine, percent: state.ramp.effectivePercent, etcd: state.usesEtcd),
+                in: &state)
             state.info = ConfigInfo(path: path, sha256: sha, loadedAt: Date(), lastError: nil)
         }
         recorder.resize(window: config.guardrails?.window ?? Guardrails().window)
@@ -227,10 +247,9 @@ final class GatewayRuntime: Sendable {
         recorder.metrics.publishStore(up: fleet.storeUp, leader: fleet.isLeader)
     }
 
-    /// Writes the rollout changes still pending (a ramp step, a latch) and stops the upstream
-    /// clients. Blocks up to a few seconds: call it off the cooperative pool.
+    /// Writes the rollout changes still pending (a ramp step, a latch). Blocks up to a few
+    /// seconds: call it off the cooperative pool.
     func shutdown() {
         committer.stop(within: .seconds(3))
-        snapshot().active.shutdown()
     }
 }

@@ -1,39 +1,28 @@
 import CCurl
 import GatewayCore
-import NIOCore
 
 /// One request in flight on a libcurl easy handle: owns the memory libcurl points into (header
-/// list, body) and collects the response. Lives on its client's curl thread only.
+/// list, body) and collects the response. Lives on its worker's thread only.
 final class CurlTransfer {
     /// Responses larger than this are refused as bad: the gateway buffers whole responses.
     static let maxResponseBytes = 64 << 20
 
     let request: UpstreamRequest
-    /// Where and what to call with the result: on the requesting event loop.
-    let eventLoop: any EventLoop
-    let completion: @Sendable (UpstreamReply) -> Void
+    let completion: (UpstreamReply) -> Void
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var bodyCopy: UnsafeMutableRawBufferPointer?
 
     /// The response head as it arrives, line by line.
     private(set) var head = ResponseHead()
-    private(set) var responseBody: ByteBuffer
+    private(set) var responseBody: [UInt8] = []
     private(set) var tooLarge = false
     /// How often libcurl was about to send the request: more than once means it re-sent it
     /// after a reused connection died.
     fileprivate(set) var sends = 0
 
-    init(request: UpstreamRequest, eventLoop: any EventLoop, completion: @escaping @Sendable (UpstreamReply) -> Void) {
+    init(request: UpstreamRequest, completion: @escaping (UpstreamReply) -> Void) {
         self.request = request
-        self.eventLoop = eventLoop
         self.completion = completion
-        self.responseBody = ByteBuffer()
-    }
-
-    /// Hands a result over to the requesting event loop (for failures before or outside a batch).
-    func complete(_ result: UpstreamResult) {
-        let completion = completion
-        eventLoop.execute { completion(UpstreamReply(result: result)) }
     }
 
     deinit {
@@ -78,11 +67,11 @@ final class CurlTransfer {
 
         let method = request.method
         if let body = request.body, method != "HEAD" {
-            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body.readableBytes, 1), alignment: 1)
-            body.withUnsafeReadableBytes { copy.copyMemory(from: $0) }
+            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body.count, 1), alignment: 1)
+            body.withUnsafeBytes { copy.copyMemory(from: $0) }
             bodyCopy = copy
             check(cg_easy_setopt_long(easy, CURLOPT_POST, 1))
-            check(cg_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.readableBytes)))
+            check(cg_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
             check(cg_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, copy.baseAddress))
         } else {
             // Clearing POSTFIELDS selects POST again, so it comes first; HTTPGET then clears
@@ -98,16 +87,45 @@ final class CurlTransfer {
         return ok
     }
 
+    /// How the attempt ended, from libcurl's result code and what was received.
+    func result(code: CURLcode, easy: UnsafeMutableRawPointer) -> UpstreamResult {
+        var requestSize = 0
+        _ = cg_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &requestSize)
+        let detail = String(cString: curl_easy_strerror(code))
+        switch code {
+        case CURLE_OK:
+            var status = 0
+            _ = cg_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            if head.hasAmbiguousFraming {
+                return .failure(.badResponse, detail: "ambiguous response framing (Content-Length with Transfer-Encoding, or two Content-Lengths)")
+            }
+            if head.malformed || !(100...599).contains(status) {
+                return .failure(.badResponse, detail: "malformed response header")
+            }
+            return .response(UpstreamResponse(status: status, headers: head.headers, body: responseBody))
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return .failure(.connectError, detail: detail)
+        case CURLE_OPERATION_TIMEDOUT:
+            // Nothing sent yet means the connect timed out: as safe to replay as a refusal.
+            return .failure(requestSize == 0 ? .connectError : .timeout, detail: detail)
+        default:
+            if tooLarge {
+                return .failure(.badResponse, detail: "response larger than \(Self.maxResponseBytes) bytes")
+            }
+            return .failure(requestSize == 0 ? .connectError : .badResponse, detail: detail)
+        }
+    }
+
     fileprivate func receiveHeaderLine(_ raw: UnsafeRawBufferPointer) {
         head.receive(line: raw)
     }
 
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard responseBody.readableBytes + bytes.count <= Self.maxResponseBytes else {
+        guard responseBody.count + bytes.count <= Self.maxResponseBytes else {
             tooLarge = true
             return false
         }
-        responseBody.writeBytes(bytes)
+        responseBody.append(contentsOf: bytes)
         return true
     }
 

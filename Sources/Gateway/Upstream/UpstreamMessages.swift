@@ -1,5 +1,4 @@
 import GatewayCore
-import NIOCore
 
 /// One request as it goes to an upstream: everything already rewritten, nothing left to decide.
 struct UpstreamRequest: Sendable {
@@ -9,7 +8,7 @@ struct UpstreamRequest: Sendable {
     /// Header lines in libcurl's form (`Name: value`, or `Name;` for an empty value), including
     /// the blank entries that stop libcurl from adding defaults of its own.
     var headerLines: [String]
-    var body: ByteBuffer?
+    var body: [UInt8]?
     /// Whether sending this request twice is acceptable (the rule of fallback replays). When it
     /// is not, it goes out on a fresh connection: libcurl silently re-sends a request whose
     /// reused connection died before an answer, and only on reused connections.
@@ -27,7 +26,7 @@ struct UpstreamReply: Sendable {
 struct UpstreamResponse: Sendable {
     var status: Int
     var headers: [(name: String, value: String)]
-    var body: ByteBuffer
+    var body: [UInt8]
 }
 
 /// How an attempt ended: an HTTP answer or a failure that fallback classifies.

@@ -96,6 +96,9 @@ public struct RequestParser: Sendable {
         return false
     }
 
+    /// Input received and not parsed yet (pipelined requests wait here while an answer is owed).
+    public var bufferedByteCount: Int { buffer.count - start }
+
     /// Between requests with nothing buffered.
     public var isIdle: Bool { if case .head = state { return buffer.count == start } else { return false } }
 
