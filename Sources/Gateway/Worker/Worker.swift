@@ -39,8 +39,9 @@ final class Worker: @unchecked Sendable {
     private var running = true
     private var stopRequested = false
 
-    // Shared with other threads.
-    private let tasks = NIOLockedValueBox<[@Sendable (Worker) -> Void]>([])
+    // Shared with other threads: tasks, and whether the loop has ended (then the eventfd may
+    // be closed, and must not be written: its number may belong to another socket by then).
+    private let tasks = NIOLockedValueBox<(queue: [@Sendable (Worker) -> Void], ended: Bool)>(([], false))
 
     init(index: Int, listener: Int32, totalWorkers: Int, runtime: GatewayRuntime, logger: Logger) {
         self.index = index
@@ -55,8 +56,11 @@ final class Worker: @unchecked Sendable {
 
     /// Runs `task` on the worker's thread (soon, from its loop).
     func submit(_ task: @escaping @Sendable (Worker) -> Void) {
-        tasks.withLockedValue { $0.append(task) }
-        epoll.wake()
+        tasks.withLockedValue { tasks in
+            guard !tasks.ended else { return }
+            tasks.queue.append(task)
+            epoll.wake()
+        }
     }
 
     /// Runs `work` on this thread at the end of the current loop turn.
@@ -108,12 +112,11 @@ final class Worker: @unchecked Sendable {
             acceptConnections()
         case .client:
             guard Int(token.fd) < connections.count, let connection = connections[Int(token.fd)] else { return }
-            if events & (EPOLLERR.rawValue) != 0 {
-                connection.hangUp()
-                return
-            }
             if events & EPOLLOUT.rawValue != 0 { connection.writable() }
-            if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0, !connection.isClosed { connection.readable() }
+            if events & EPOLLIN.rawValue != 0, !connection.isClosed { connection.readable() }
+            // Both directions are gone (a reset, or a full close): nothing can be answered, and
+            // the socket would be reported again and again.
+            if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { connection.hangUp() }
         case .upstream:
             upstreams.socketReady(slot: token.slot, fd: token.fd, events: events)
         }
@@ -154,8 +157,8 @@ final class Worker: @unchecked Sendable {
 
     private func runTasks() {
         let pending = tasks.withLockedValue { tasks -> [@Sendable (Worker) -> Void] in
-            defer { tasks.removeAll() }
-            return tasks
+            defer { tasks.queue.removeAll() }
+            return tasks.queue
         }
         for task in pending { task(self) }
     }
@@ -272,7 +275,12 @@ final class Worker: @unchecked Sendable {
         runDeferred()
         for case let connection? in connections { connection.close() }
         timers.removeAll()
-        epoll.close()
+        // Under the lock that `submit` writes the eventfd under: after this, nobody does.
+        tasks.withLockedValue { tasks in
+            tasks.ended = true
+            tasks.queue.removeAll()
+            epoll.close()
+        }
     }
 }
 
