@@ -76,7 +76,7 @@ enum ForwardingHeaders {
     /// The client's response headers from an upstream's: hop-by-hop and framing removed (the
     /// gateway frames the buffered body itself), gateway headers replaced.
     static func clientHeaders(from upstream: HeaderFields, keepContentLength: Bool) -> HeaderFields {
-        let filter = HeaderRules.HopByHopFilter(connectionValues: upstream.lazy.filter { ASCIICase.equals($0.name, "connection") }.map(\.value))
+        let filter = HeaderRules.HopByHopFilter(connectionValues: upstream.values(name: "connection"))
         var headers = HeaderFields()
         headers.reserveCapacity(upstream.count + 4)
         for (name, value) in upstream {

@@ -70,7 +70,12 @@ final class CurlMulti {
 
     /// A watched socket is ready.
     func socketReady(_ fd: Int32, events: UInt32) {
-        guard registered[fd]?.wanted == true else {
+        guard let registration = registered[fd] else {
+            // Reported before libcurl closed it, in the same batch: the number may belong to
+            // another socket of this worker by now, so it is left alone.
+            return
+        }
+        guard registration.wanted else {
             // An idle cached connection became readable (closed by the peer, usually).
             registered[fd] = nil
             epoll.remove(fd)

@@ -36,6 +36,9 @@ final class CurlTransfer {
         var ok = true
         func check(_ code: CURLcode) { if code != CURLE_OK { ok = false } }
         check(cg_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        // No proxy: upstreams are reached directly, and libcurl does not read the proxy
+        // environment variables for every request.
+        check(cg_easy_setopt_string(easy, CURLOPT_PROXY, ""))
         check(cg_easy_setopt_long(easy, CURLOPT_PATH_AS_IS, 1))
         check(cg_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1))
         check(cg_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(upstream.connectTimeout.milliseconds)))

@@ -17,7 +17,7 @@ public enum HeaderRules {
     /// The lower-cased header names listed in `Connection` header values, leaving out the
     /// option `close` and names that are hop-by-hop anyway (`Connection: keep-alive`, the common
     /// case, so yields an empty set without lower-casing anything).
-    public static func connectionNominated<S: Sequence>(_ connectionValues: S) -> Set<String> where S.Element: StringProtocol {
+    public static func connectionNominated(_ connectionValues: [String]) -> Set<String> {
         var names = Set<String>()
         for value in connectionValues {
             for token in value.split(separator: ",") {
@@ -34,8 +34,10 @@ public enum HeaderRules {
     public struct HopByHopFilter {
         private let nominated: Set<String>
 
-        public init<S: Sequence>(connectionValues: S) where S.Element: StringProtocol {
-            nominated = HeaderRules.connectionNominated(connectionValues)
+        /// Concrete, not generic: this runs for every request and every answer, and an
+        /// unspecialised generic across the module boundary costs runtime metadata look-ups.
+        public init(connectionValues: [String]) {
+            nominated = connectionValues.isEmpty ? [] : HeaderRules.connectionNominated(connectionValues)
         }
 
         public func drops(_ name: String) -> Bool {

@@ -3,7 +3,7 @@
 /// whose header lines were checked as they arrived (`ResponseHead`).
 public enum ResponseHeadWriter {
     public static func write(
-        status: Int, minorVersion: Int, headers: some Sequence<(name: String, value: String)>, into output: inout [UInt8]
+        status: Int, minorVersion: Int, headers: [(name: String, value: String)], into output: inout [UInt8]
     ) {
         output.append(contentsOf: minorVersion == 0 ? "HTTP/1.0 ".utf8 : "HTTP/1.1 ".utf8)
         output.append(UInt8(ascii: "0") + UInt8(status / 100 % 10))

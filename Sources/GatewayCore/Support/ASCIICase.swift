@@ -6,6 +6,15 @@ public enum ASCIICase {
         let a = lhs.utf8
         let b = rhs.utf8
         guard a.count == b.count else { return false }
+        // Native strings are contiguous UTF-8: compare the bytes in place.
+        if let result = a.withContiguousStorageIfAvailable({ left in
+            b.withContiguousStorageIfAvailable { right in
+                for index in 0..<left.count where lower(left[index]) != lower(right[index]) { return false }
+                return true
+            }
+        }), let result {
+            return result
+        }
         return zip(a, b).allSatisfy { lower($0) == lower($1) }
     }
 
