@@ -6,14 +6,9 @@ import Testing
 struct ConnectionStateMachineTests {
     static let second: UInt64 = 1_000_000_000
 
-    static var limits: Limits {
-        var limits = Limits()
-        limits.headerReadTimeout = .seconds(10)
-        limits.bodyReadTimeout = .seconds(30)
-        limits.idleTimeout = .seconds(60)
-        limits.maxRequestBody = 16
-        return limits
-    }
+    static let limits = ConnectionStateMachine.Limits(
+        maxRequestBody: 16, maxHeaderBytes: 32 << 10, maxURIBytes: 8 << 10, headerReadTimeout: 10 * second, bodyReadTimeout: 30 * second,
+        idleTimeout: 60 * second)
 
     func feed(_ machine: inout ConnectionStateMachine, _ text: String, now: UInt64 = 0) -> ConnectionStateMachine.Action {
         Array(text.utf8).withUnsafeBytes { machine.receive($0) }

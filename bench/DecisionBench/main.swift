@@ -29,14 +29,32 @@ let requests: [HeaderAttributes] = (0..<64).map { index in
         ])
 }
 
-var newCount = 0
+/// The loop as the proxy runs it: the evaluator (and its flag) reached through a reference, not
+/// through a global `var` that Swift would copy on every access.
+final class Decider {
+    let evaluator: FlagEvaluator
+    let state: FlagState
+
+    init(evaluator: FlagEvaluator, state: FlagState) {
+        self.evaluator = evaluator
+        self.state = state
+    }
+
+    func run(_ requests: [HeaderAttributes], iterations: Int) -> Int {
+        var newCount = 0
+        for index in 0..<iterations {
+            let request = requests[index & 63]
+            guard let identity = evaluator.flag.resolveIdentity(request) else { fatalError("no identity") }
+            if evaluator.decide(identity: identity.value, request: request, state: state).variant == .new { newCount += 1 }
+        }
+        return newCount
+    }
+}
+
+let decider = Decider(evaluator: evaluator, state: state)
 let clock = ContinuousClock()
 let started = clock.now
-for index in 0..<iterations {
-    let request = requests[index & 63]
-    guard let identity = flag.resolveIdentity(request) else { fatalError("no identity") }
-    if evaluator.decide(identity: identity.value, request: request, state: state).variant == .new { newCount += 1 }
-}
+let newCount = decider.run(requests, iterations: iterations)
 let elapsed = clock.now - started
 let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
 print(

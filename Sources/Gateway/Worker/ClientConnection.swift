@@ -24,7 +24,7 @@ final class ClientConnection {
     /// refused the request at once) is deferred, so answers never nest inside one another.
     private var forwarding = false
 
-    init(fd: Int32, peerIP: String?, worker: Worker, limits: Limits, now: UInt64) {
+    init(fd: Int32, peerIP: String?, worker: Worker, limits: ConnectionStateMachine.Limits, now: UInt64) {
         self.fd = fd
         self.peerIP = peerIP
         self.worker = worker
@@ -104,7 +104,7 @@ final class ClientConnection {
 
     private func forward(_ parsed: ConnectionStateMachine.Request) {
         let snapshot = worker.currentSnapshot()
-        machine.update(limits: snapshot.snapshot.active.config.limits)
+        machine.update(limits: snapshot.snapshot.active.config.limits.connection)
         let request = ProxyRequest(head: parsed.head, body: parsed.body, snapshot: snapshot.snapshot, peerIP: peerIP, receivedAt: worker.now)
         if let repeated = request.repeatedDecisionHeader {
             _ = machine.answerStarted(close: true)

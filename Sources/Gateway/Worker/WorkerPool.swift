@@ -37,7 +37,7 @@ final class WorkerPool: Sendable {
     func shutdown(grace: Duration, logger: Logger, openConnections: @escaping @Sendable () -> Int) async {
         for worker in workers { worker.submit { $0.quiesce() } }
         let running = running
-        let finished = await Blocking.run { running.wait(timeout: .now() + .nanoseconds(Int(grace.nanoseconds))) == .success }
+        let finished = await Blocking.run { running.wait(timeout: .now() + .milliseconds(Int(grace.milliseconds))) == .success }
         if !finished {
             logger.warning("grace period over; closing the remaining connections", metadata: ["open_connections": "\(openConnections())"])
             for worker in workers { worker.submit { $0.closeAll() } }

@@ -234,4 +234,13 @@ public struct Limits: Sendable, Equatable {
     public var idleTimeout: Duration = .seconds(60)
     public var maxConnections = 10_000
     public init() {}
+
+    /// What a client connection enforces of these.
+    public var connection: ConnectionStateMachine.Limits {
+        ConnectionStateMachine.Limits(
+            maxRequestBody: maxRequestBody, maxHeaderBytes: maxHeaderBytes, maxURIBytes: maxURIBytes,
+            headerReadTimeout: UInt64(max(0, headerReadTimeout.milliseconds)) * 1_000_000,
+            bodyReadTimeout: UInt64(max(0, bodyReadTimeout.milliseconds)) * 1_000_000,
+            idleTimeout: UInt64(max(0, idleTimeout.milliseconds)) * 1_000_000)
+    }
 }

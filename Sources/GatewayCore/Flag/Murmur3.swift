@@ -14,7 +14,13 @@ public struct Murmur3x86_32 {
     }
 
     public mutating func combine<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        for byte in bytes { combine(byte) }
+        // A native string's UTF-8 is contiguous: hash it in place, without the view's iterator.
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            for byte in buffer { combine(byte) }
+        }
+        if done == nil {
+            for byte in bytes { combine(byte) }
+        }
     }
 
     @inline(__always)

@@ -7,6 +7,28 @@
 /// stay in the parser's buffer and are parsed after the answer is written; the shell stops
 /// reading when that buffer grows past `pipelineLimit` (`wantsToRead`).
 public struct ConnectionStateMachine: Sendable {
+    /// The limits a connection enforces: the config's `limits`, in nanoseconds.
+    public struct Limits: Sendable, Equatable {
+        public var maxRequestBody: Int
+        public var maxHeaderBytes: Int
+        public var maxURIBytes: Int
+        public var headerReadTimeout: UInt64
+        public var bodyReadTimeout: UInt64
+        public var idleTimeout: UInt64
+
+        public init(
+            maxRequestBody: Int, maxHeaderBytes: Int, maxURIBytes: Int, headerReadTimeout: UInt64, bodyReadTimeout: UInt64,
+            idleTimeout: UInt64
+        ) {
+            self.maxRequestBody = maxRequestBody
+            self.maxHeaderBytes = maxHeaderBytes
+            self.maxURIBytes = maxURIBytes
+            self.headerReadTimeout = headerReadTimeout
+            self.bodyReadTimeout = bodyReadTimeout
+            self.idleTimeout = idleTimeout
+        }
+    }
+
     /// A complete request, body buffered, ready to be decided and forwarded.
     public struct Request: Sendable {
         public var head: ParsedRequestHead
@@ -65,7 +87,7 @@ public struct ConnectionStateMachine: Sendable {
     public init(limits: Limits, now: UInt64) {
         self.limits = limits
         self.parser = RequestParser(limits: Self.parserLimits(limits))
-        deadline = (.headRead, now + limits.headerReadTimeout.nanoseconds)
+        deadline = (.headRead, now + limits.headerReadTimeout)
     }
 
     private static func parserLimits(_ limits: Limits) -> RequestParserLimits {
@@ -110,7 +132,7 @@ public struct ConnectionStateMachine: Sendable {
             guard let event = parser.next() else {
                 if case .awaitingHead = state {
                     if parser.hasPartialHead {
-                        if deadline?.kind != .headRead { deadline = (.headRead, now + limits.headerReadTimeout.nanoseconds) }
+                        if deadline?.kind != .headRead { deadline = (.headRead, now + limits.headerReadTimeout) }
                     } else if quiescing {
                         return closeNow()
                     }
@@ -125,7 +147,7 @@ public struct ConnectionStateMachine: Sendable {
                 case .accept(let accepted):
                     if accepted.upgrade { readingEnded = true }
                     state = .readingBody(head, body: [], keepAlive: accepted.keepAlive)
-                    deadline = accepted.hasBody ? (.bodyRead, now + limits.bodyReadTimeout.nanoseconds) : nil
+                    deadline = accepted.hasBody ? (.bodyRead, now + limits.bodyReadTimeout) : nil
                     if accepted.expectContinue { return .sendContinue }
                 }
             case (.body(let bytes), .readingBody(let head, var body, let keepAlive)):
@@ -164,7 +186,7 @@ public struct ConnectionStateMachine: Sendable {
         state = .awaitingHead
         // Part of a pipelined head already waiting gets the head-read deadline, not the idle one.
         let kind: DeadlineKind = parser.hasPartialHead ? .headRead : .idle
-        deadline = (kind, now + (kind == .idle ? limits.idleTimeout : limits.headerReadTimeout).nanoseconds)
+        deadline = (kind, now + (kind == .idle ? limits.idleTimeout : limits.headerReadTimeout))
         return next(now: now)
     }
 
@@ -175,10 +197,10 @@ public struct ConnectionStateMachine: Sendable {
         switch deadline.kind {
         case .headRead:
             guard case .awaitingHead = state else { return .none }
-            return reject(HTTPRequestError(408, "the request head did not arrive within \(limits.headerReadTimeout)"))
+            return reject(HTTPRequestError(408, "the request head did not arrive within \(Self.text(limits.headerReadTimeout))"))
         case .bodyRead:
             guard case .readingBody = state else { return .none }
-            return reject(HTTPRequestError(408, "the request body did not arrive within \(limits.bodyReadTimeout)"))
+            return reject(HTTPRequestError(408, "the request body did not arrive within \(Self.text(limits.bodyReadTimeout))"))
         case .idle:
             guard case .awaitingHead = state else { return .none }
             return closeNow()
@@ -224,12 +246,11 @@ public struct ConnectionStateMachine: Sendable {
         deadline = nil
         return .close
     }
-}
 
-extension Duration {
-    /// Whole nanoseconds, for monotonic clock arithmetic.
-    public var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    /// A timeout as the config writes it, for the 408's message.
+    private static func text(_ nanoseconds: UInt64) -> String {
+        let milliseconds = nanoseconds / 1_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds)ms"
     }
 }
+
