@@ -15,7 +15,8 @@ struct Serve: AsyncParsableCommand {
     var pollInterval = 1.0
 
     @Option(
-        help: "Worker threads of the public listener (default: one per core). Each owns its listening socket, its connections and its upstream connections."
+        help:
+            "Worker threads of the public listener (default: one per core). Each owns its listening socket, its connections and its upstream connections."
     )
     var workers: Int?
 

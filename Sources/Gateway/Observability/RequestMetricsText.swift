@@ -26,11 +26,14 @@ struct RequestMetricsText {
             for (o, outcome) in Self.outcomes.enumerated() {
                 let base = Layout.requests + (v * Layout.outcomes + o) * Layout.codes
                 for code in 0..<Layout.codes where sums[base + code] > 0 {
-                    sample(&text, "gateway_requests_total", [("variant", variant.rawValue), ("outcome", outcome), ("code", String(code))], sums[base + code])
+                    sample(
+                        &text, "gateway_requests_total", [("variant", variant.rawValue), ("outcome", outcome), ("code", String(code))],
+                        sums[base + code])
                 }
             }
         }
-        histogram(&text, "gateway_request_duration_seconds", "Time from a request's head to its answer.", label: "variant", at: Layout.requestDurations)
+        histogram(
+            &text, "gateway_request_duration_seconds", "Time from a request's head to its answer.", label: "variant", at: Layout.requestDurations)
 
         family(&text, "gateway_upstream_requests_total", "counter", "Attempts on each upstream, by result; resent counts libcurl's own re-sends.")
         for (v, variant) in Self.variants.enumerated() {

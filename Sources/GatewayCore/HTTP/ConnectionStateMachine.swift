@@ -253,4 +253,3 @@ public struct ConnectionStateMachine: Sendable {
         return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds)ms"
     }
 }
-
