@@ -102,4 +102,26 @@ struct ReloadTests {
             #expect(response.header("X-Checkout-Variant") == "new")
         }
     }
+
+    /// Every limit reloads, the parser's too: on a connection kept open across the reload, the
+    /// request after it is held to the new `max_uri_bytes` and `max_header_bytes`.
+    @Test func parserLimitsReloadOnAKeptAliveConnection() async throws {
+        let state = TemporaryFiles.path("state.json")
+        try await FileHarness.with(percent: 0, stateFile: state) { h async throws in
+            let long = "/checkout?" + String(repeating: "q", count: 300)
+            let big = String(repeating: "v", count: 600)
+            try await TestClient.withConnection(port: h.port) { connection async throws in
+                #expect(try await connection.send(path: long).status == 200)
+                #expect(try await connection.send(path: "/checkout", headers: [("X-Big", big)]).status == 200)
+                try h.rewrite(percent: 7, extra: "limits: { max_uri_bytes: 256B, max_header_bytes: 512B }", stateFile: state)
+                try await h.waitForStatus("the new limits") { ($0[path: "flag.percent_configured"] as? Int) == 7 }
+                #expect(try await connection.send(path: long).status == 414)
+            }
+            let answers = try await RawClient.exchange(
+                port: h.port, "GET /checkout HTTP/1.1\r\nHost: a\r\n\r\nGET \(long) HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(RawClient.statuses(answers) == [200, 414])
+            let headers = try await RawClient.exchange(port: h.port, "GET /checkout HTTP/1.1\r\nHost: a\r\nX-Big: \(big)\r\n\r\n")
+            #expect(RawClient.statuses(headers) == [431])
+        }
+    }
 }

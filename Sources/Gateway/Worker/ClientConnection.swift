@@ -23,12 +23,16 @@ final class ClientConnection {
     /// Set while `Forwarder.forward` runs: an answer that comes back before it returns (libcurl
     /// refused the request at once) is deferred, so answers never nest inside one another.
     private var forwarding = false
+    /// The snapshot version whose limits the machine holds.
+    private var limitsVersion: UInt64
 
-    init(fd: Int32, peerIP: String?, worker: Worker, limits: ConnectionStateMachine.Limits, now: UInt64) {
+    init(fd: Int32, peerIP: String?, worker: Worker, now: UInt64) {
         self.fd = fd
         self.peerIP = peerIP
         self.worker = worker
-        machine = ConnectionStateMachine(limits: limits, now: now)
+        let current = worker.currentSnapshot()
+        limitsVersion = current.version
+        machine = ConnectionStateMachine(limits: current.snapshot.active.config.limits.connection, now: now)
     }
 
     var token: EpollToken { EpollToken(.client, fd: fd) }
@@ -45,6 +49,12 @@ final class ClientConnection {
     func readable() {
         let count = worker.readBuffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count > 0 {
+            // A reload's limits apply to what is read from now on, on kept-alive connections too.
+            let current = worker.currentSnapshot()
+            if current.version != limitsVersion {
+                limitsVersion = current.version
+                machine.update(limits: current.snapshot.active.config.limits.connection)
+            }
             worker.readBuffer.withUnsafeBytes { machine.receive(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             perform(machine.next(now: worker.now))
         } else if count == 0 {
@@ -104,7 +114,6 @@ final class ClientConnection {
 
     private func forward(_ parsed: ConnectionStateMachine.Request) {
         let snapshot = worker.currentSnapshot()
-        machine.update(limits: snapshot.snapshot.active.config.limits.connection)
         let request = ProxyRequest(head: parsed.head, body: parsed.body, snapshot: snapshot.snapshot, peerIP: peerIP, receivedAt: worker.now)
         if let repeated = request.repeatedDecisionHeader {
             _ = machine.answerStarted(close: true)
