@@ -5,7 +5,7 @@ struct ForwardingPlan: Sendable {
     var method: String
     /// The request-target (path and query) as the client sent it.
     var target: String
-    var headerLines: [String]
+    var headerLines: UpstreamHeaderLines
     var body: [UInt8]?
     var requestID: String
     var variant: Variant
@@ -80,8 +80,8 @@ enum Forwarder {
         stats: WorkerStats, completion: @escaping (UpstreamResult) -> Void
     ) {
         var lines = plan.headerLines
-        lines.append("\(ForwardingHeaders.variantHeader): \(variant.rawValue)")
-        if let fallbackCause { lines.append("\(ForwardingHeaders.fallbackHeader): \(fallbackCause.rawValue)") }
+        lines.append(name: ForwardingHeaders.variantHeader, value: variant.rawValue)
+        if let fallbackCause { lines.append(name: ForwardingHeaders.fallbackHeader, value: fallbackCause.rawValue) }
         let client = upstreams.client(for: variant)
         let request = UpstreamRequest(
             method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: plan.body,

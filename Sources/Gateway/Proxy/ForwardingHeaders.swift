@@ -34,11 +34,10 @@ enum ForwardingHeaders {
     /// `headers` has already lost its hop-by-hop headers; `strip` names (lower-case) go too.
     static func upstreamLines(
         from headers: HeaderFields, peerIP: String?, requestID: String, strip: Set<String>, hasBody: Bool
-    ) -> [String] {
-        var lines: [String] = []
-        lines.reserveCapacity(headers.count + 10)
-        var forwardedFor = ""
-        var via = ""
+    ) -> UpstreamHeaderLines {
+        var lines = UpstreamHeaderLines()
+        var forwardedFor: [Substring] = []
+        var via: [Substring] = []
         var sawAccept = false
         var sawContentType = false
         var host: String?
@@ -48,28 +47,29 @@ enum ForwardingHeaders {
                 continue
             }
             if ASCIICase.equals(name, "x-forwarded-for") {
-                forwardedFor += forwardedFor.isEmpty ? value : ", " + value
+                forwardedFor.append(value[...])
                 continue
             }
             if ASCIICase.equals(name, "via") {
-                via += value + ", "
+                via.append(value[...])
                 continue
             }
             if ASCIICase.equals(name, "accept") { sawAccept = true }
             if ASCIICase.equals(name, "content-type") { sawContentType = true }
-            if strip.contains(where: { ASCIICase.equals($0, name) }) { continue }
-            lines.append(value.isEmpty ? name + ";" : name + ": " + value)
+            if !strip.isEmpty, strip.contains(where: { ASCIICase.equals($0, name) }) { continue }
+            lines.append(name: name, value: value)
         }
-        if let peerIP { forwardedFor += forwardedFor.isEmpty ? peerIP : ", " + peerIP }
-        if !forwardedFor.isEmpty { lines.append("X-Forwarded-For: " + forwardedFor) }
-        lines.append("X-Forwarded-Proto: http")
-        if let host { lines.append("X-Forwarded-Host: " + host) }
-        lines.append("Via: " + via + Self.via)
-        lines.append("X-Request-Id: " + requestID)
+        if let peerIP { forwardedFor.append(peerIP[...]) }
+        if !forwardedFor.isEmpty { lines.append(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", ")) }
+        lines.append(name: "X-Forwarded-Proto", value: "http")
+        if let host { lines.append(name: "X-Forwarded-Host", value: host) }
+        via.append(Self.via[...])
+        lines.append(name: "Via", value: via.count == 1 ? Self.via : via.joined(separator: ", "))
+        lines.append(name: "X-Request-Id", value: requestID)
         // Blank values stop libcurl from adding headers the client did not send.
-        if !sawAccept { lines.append("Accept:") }
-        if hasBody && !sawContentType { lines.append("Content-Type:") }
-        lines.append("Expect:")
+        if !sawAccept { lines.suppress("Accept") }
+        if hasBody && !sawContentType { lines.suppress("Content-Type") }
+        lines.suppress("Expect")
         return lines
     }
 

@@ -9,7 +9,7 @@ final class CurlTransfer {
 
     let request: UpstreamRequest
     let completion: (UpstreamReply) -> Void
-    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var headerList: UpstreamHeaderLines.HeaderList?
     private var bodyCopy: UnsafeMutableRawBufferPointer?
 
     /// The response head as it arrives, line by line.
@@ -26,7 +26,7 @@ final class CurlTransfer {
     }
 
     deinit {
-        curl_slist_free_all(headerList)
+        headerList?.free()
         bodyCopy?.deallocate()
     }
 
@@ -58,15 +58,13 @@ final class CurlTransfer {
         func check(_ code: CURLcode) { if code != CURLE_OK { ok = false } }
         let me = Unmanaged.passUnretained(self).toOpaque()
 
-        check(cg_easy_setopt_string(easy, CURLOPT_URL, request.url))
+        check(request.url.withCString { cg_easy_setopt_string(easy, CURLOPT_URL, $0) })
         check(cg_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
         check(cg_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
         check(cg_easy_setopt_pointer(easy, CURLOPT_PREREQDATA, me))
         check(cg_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, request.mayResend ? 0 : 1))
-        for line in request.headerLines {
-            headerList = curl_slist_append(headerList, line)
-        }
-        check(cg_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
+        headerList = request.headerLines.makeList()
+        check(cg_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList?.nodes))
 
         let method = request.method
         if let body = request.body, method != "HEAD" {
@@ -86,7 +84,11 @@ final class CurlTransfer {
         // libcurl's own method is GET, HEAD (NOBODY) or POST (a body); anything else, a GET
         // with a body included, is named so that the method is never changed.
         let libcurlsOwn = request.body == nil ? (method == "GET" || method == "HEAD") : method == "POST"
-        check(cg_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, libcurlsOwn ? nil : method))
+        if libcurlsOwn {
+            check(cg_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, nil))
+        } else {
+            check(method.withCString { cg_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, $0) })
+        }
         return ok
     }
 

@@ -5,9 +5,9 @@ struct UpstreamRequest: Sendable {
     var method: String
     /// The full URL: the upstream's prefix plus the client's path and query.
     var url: String
-    /// Header lines in libcurl's form (`Name: value`, or `Name;` for an empty value), including
-    /// the blank entries that stop libcurl from adding defaults of its own.
-    var headerLines: [String]
+    /// Header lines in libcurl's form, including the blank entries that stop libcurl from adding
+    /// defaults of its own.
+    var headerLines: UpstreamHeaderLines
     var body: [UInt8]?
     /// Whether sending this request twice is acceptable (the rule of fallback replays). When it
     /// is not, it goes out on a fresh connection: libcurl silently re-sends a request whose

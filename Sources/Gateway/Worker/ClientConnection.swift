@@ -189,6 +189,7 @@ final class ClientConnection {
         } else if minorVersion == 0 {
             headers.append(("Connection", "keep-alive"))
         }
+        output.reserveCapacity(output.count + 512 + body.count)
         ResponseHeadWriter.write(status: status, minorVersion: minorVersion, headers: headers, into: &output)
         if !bodyless { output.append(contentsOf: body) }
         flush()

@@ -3,7 +3,8 @@ public enum HeaderRules {
     /// Whether a header is hop-by-hop by its own name (RFC 9110 §7.6.1: Connection, Keep-Alive,
     /// Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade), never forwarded in either
     /// direction; every header named in `Connection` joins them.
-    public static func isHopByHop(_ name: String) -> Bool {
+    @inlinable
+    public static func isHopByHop(_ name: some StringProtocol) -> Bool {
         switch name.utf8.count {
         case 2: ASCIICase.equals(name, "te")
         case 7: ASCIICase.equals(name, "trailer") || ASCIICase.equals(name, "upgrade")
@@ -20,13 +21,25 @@ public enum HeaderRules {
     public static func connectionNominated(_ connectionValues: [String]) -> Set<String> {
         var names = Set<String>()
         for value in connectionValues {
-            for token in value.split(separator: ",") {
-                let name = token.trimmingSpaces
-                if name.isEmpty || ASCIICase.equals(name, "close") || isHopByHop(String(name)) { continue }
+            forEachToken(in: value) { name in
+                if name.isEmpty || ASCIICase.equals(name, "close") || isHopByHop(name) { return }
                 names.insert(name.lowercased())
             }
         }
         return names
+    }
+
+    /// Calls `body` with each comma-separated token of a header value, without its optional
+    /// whitespace; builds no array (this runs for every request and every answer).
+    @inlinable
+    public static func forEachToken(in value: String, _ body: (Substring) -> Void) {
+        var rest = value[...]
+        while true {
+            let comma = rest.firstIndex(of: ",") ?? rest.endIndex
+            body(rest[..<comma].trimmingSpaces)
+            guard comma < rest.endIndex else { return }
+            rest = rest[rest.index(after: comma)...]
+        }
     }
 
     /// The headers one message must not pass on: hop-by-hop by name, and whatever its own
@@ -66,6 +79,7 @@ public enum HeaderRules {
 
 extension StringProtocol {
     /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    @inlinable
     public var trimmingSpaces: Substring {
         let view = self[...]
         let start = view.firstIndex { $0 != " " && $0 != "\t" } ?? view.endIndex

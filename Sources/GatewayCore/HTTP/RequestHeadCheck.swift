@@ -31,8 +31,7 @@ public enum RequestHeadCheck {
             case 6 where ASCIICase.equals(name, "expect"): expect = value.trimmingSpaces
             case 7 where ASCIICase.equals(name, "upgrade"): upgrade = true
             case 10 where ASCIICase.equals(name, "connection"):
-                for token in value.split(separator: ",") {
-                    let token = token.trimmingSpaces
+                HeaderRules.forEachToken(in: value) { token in
                     if ASCIICase.equals(token, "close") { closeToken = true }
                     if ASCIICase.equals(token, "keep-alive") { keepAliveToken = true }
                 }
