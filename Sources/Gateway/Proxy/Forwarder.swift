@@ -1,15 +1,29 @@
 import GatewayCore
 
-/// A request ready to go upstream: decided, rewritten and buffered.
-struct ForwardingPlan: Sendable {
-    var method: String
+/// A request ready to go upstream: decided, rewritten and buffered. A class: the attempts and
+/// their callbacks share it by reference rather than copying its strings and buffers.
+final class ForwardingPlan {
+    let method: String
     /// The request-target (path and query) as the client sent it.
-    var target: String
-    var headerLines: UpstreamHeaderLines
-    var body: [UInt8]?
-    var requestID: String
-    var variant: Variant
-    var hasIdempotencyKey: Bool
+    let target: String
+    let headerLines: UpstreamHeaderLines
+    let body: [UInt8]?
+    let requestID: String
+    let variant: Variant
+    let hasIdempotencyKey: Bool
+
+    init(
+        method: String, target: String, headerLines: UpstreamHeaderLines, body: [UInt8]?, requestID: String, variant: Variant,
+        hasIdempotencyKey: Bool
+    ) {
+        self.method = method
+        self.target = target
+        self.headerLines = headerLines
+        self.body = body
+        self.requestID = requestID
+        self.variant = variant
+        self.hasIdempotencyKey = hasIdempotencyKey
+    }
 }
 
 /// What the client gets, and what happened on the way, for logs and metrics.
@@ -41,58 +55,78 @@ struct UpstreamPair {
     }
 }
 
-/// Runs the attempts of one request: new (or old) first, then at most one replay on old.
-/// Callbacks, all on the worker that read the request: a request never changes thread.
-enum Forwarder {
-    static func forward(
-        _ plan: ForwardingPlan, config: GatewayConfig, upstreams: UpstreamPair, stats: WorkerStats,
+/// Runs the attempts of one request: new (or old) first, then at most one replay on old. All on
+/// the worker that read the request: a request never changes thread. One object per request,
+/// so each attempt's callback holds one reference.
+final class Forwarder {
+    private let plan: ForwardingPlan
+    private let active: ActiveConfig
+    private let upstreams: UpstreamPair
+    private let stats: WorkerStats
+    private let clock: LoopClock
+    private let completion: (ForwardingResult) -> Void
+    private let started: UInt64
+
+    private init(
+        _ plan: ForwardingPlan, active: ActiveConfig, upstreams: UpstreamPair, stats: WorkerStats, clock: LoopClock,
         completion: @escaping (ForwardingResult) -> Void
     ) {
-        let started = MonotonicClock.now()
-        let finish: (ForwardingResult) -> Void = { result in
-            var result = result
-            result.upstreamNanoseconds = Int64(MonotonicClock.now() - started)
-            completion(result)
-        }
-        attempt(plan, variant: plan.variant, fallbackCause: nil, config: config, upstreams: upstreams, stats: stats) { first in
-            guard plan.variant == .new else {
-                finish(finished(first, servedBy: .old, cause: nil))
-                return
-            }
-            switch config.fallback.verdict(for: first.outcome, method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey) {
-            case .serve:
-                finish(finished(first, servedBy: .new, cause: nil))
-            case .refuse(let cause):
-                var result = finished(first, servedBy: .new, cause: cause)
-                result.outcome = .error
-                result.refusedUnsafe = true
-                finish(result)
-            case .fallback(let cause):
-                attempt(plan, variant: .old, fallbackCause: cause, config: config, upstreams: upstreams, stats: stats) { second in
-                    finish(finished(second, servedBy: .old, cause: cause))
-                }
-            }
-        }
+        self.plan = plan
+        self.active = active
+        self.upstreams = upstreams
+        self.stats = stats
+        self.clock = clock
+        self.completion = completion
+        self.started = clock.now
     }
 
-    private static func attempt(
-        _ plan: ForwardingPlan, variant: Variant, fallbackCause: FallbackCause?, config: GatewayConfig, upstreams: UpstreamPair,
-        stats: WorkerStats, completion: @escaping (UpstreamResult) -> Void
+    static func forward(
+        _ plan: ForwardingPlan, active: ActiveConfig, upstreams: UpstreamPair, stats: WorkerStats, clock: LoopClock,
+        completion: @escaping (ForwardingResult) -> Void
     ) {
+        let forwarder = Forwarder(plan, active: active, upstreams: upstreams, stats: stats, clock: clock, completion: completion)
+        forwarder.attempt(plan.variant, fallbackCause: nil)
+    }
+
+    private func attempt(_ variant: Variant, fallbackCause: FallbackCause?) {
         var lines = plan.headerLines
         lines.append(name: ForwardingHeaders.variantHeader, value: variant.rawValue)
         if let fallbackCause { lines.append(name: ForwardingHeaders.fallbackHeader, value: fallbackCause.rawValue) }
         let client = upstreams.client(for: variant)
         let request = UpstreamRequest(
             method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: plan.body,
-            mayResend: config.fallback.allowsReplay(method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey)
+            mayResend: active.config.fallback.allowsReplay(method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey)
         )
-        let started = MonotonicClock.now()
-        client.execute(request) { reply in
-            let now = MonotonicClock.now()
-            stats.upstream(variant, outcome: reply.result.outcome, resends: reply.resends, nanoseconds: Int64(now - started), now: now)
-            completion(reply.result)
+        let attemptStarted = clock.now
+        client.execute(request) { [self] reply in
+            let now = clock.now
+            stats.upstream(variant, outcome: reply.result.outcome, resends: reply.resends, nanoseconds: Int64(now &- attemptStarted), now: now)
+            attempted(variant, fallbackCause: fallbackCause, result: reply.result)
         }
+    }
+
+    private func attempted(_ variant: Variant, fallbackCause: FallbackCause?, result: UpstreamResult) {
+        guard variant == .new else {
+            finish(Self.finished(result, servedBy: .old, cause: fallbackCause))
+            return
+        }
+        switch active.config.fallback.verdict(for: result.outcome, method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey) {
+        case .serve:
+            finish(Self.finished(result, servedBy: .new, cause: nil))
+        case .refuse(let cause):
+            var refused = Self.finished(result, servedBy: .new, cause: cause)
+            refused.outcome = .error
+            refused.refusedUnsafe = true
+            finish(refused)
+        case .fallback(let cause):
+            attempt(.old, fallbackCause: cause)
+        }
+    }
+
+    private func finish(_ result: ForwardingResult) {
+        var result = result
+        result.upstreamNanoseconds = Int64(clock.now &- started)
+        completion(result)
     }
 
     private static func finished(_ result: UpstreamResult, servedBy: Variant, cause: FallbackCause?) -> ForwardingResult {

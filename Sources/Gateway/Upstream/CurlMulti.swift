@@ -18,6 +18,7 @@ final class CurlMulti {
     let slot: Int
     private let multi: UnsafeMutableRawPointer
     private let epoll: EpollSet
+    private let clock: LoopClock
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
     /// Sockets in the epoll set, with the interest registered there and whether libcurl still
@@ -30,11 +31,12 @@ final class CurlMulti {
 
     var inFlight: Int { active.count }
 
-    init(upstream: UpstreamConfig, slot: Int, epoll: EpollSet, connectionShare: Int) {
+    init(upstream: UpstreamConfig, slot: Int, epoll: EpollSet, clock: LoopClock, connectionShare: Int) {
         CurlGlobal.ensureInitialised()
         self.upstream = upstream
         self.slot = slot
         self.epoll = epoll
+        self.clock = clock
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed") }
         self.multi = multi
         _ = cg_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, connectionShare)
@@ -134,7 +136,7 @@ final class CurlMulti {
     // MARK: - libcurl's callbacks
 
     fileprivate func setTimer(milliseconds: Int) {
-        timerDeadline = milliseconds < 0 ? nil : MonotonicClock.now() + UInt64(milliseconds) * 1_000_000
+        timerDeadline = milliseconds < 0 ? nil : clock.now + UInt64(milliseconds) * 1_000_000
     }
 
     fileprivate func watch(_ fd: Int32, what: Int32) {

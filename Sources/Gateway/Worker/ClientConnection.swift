@@ -128,7 +128,8 @@ final class ClientConnection {
         }
         let prepared = request.prepare(mintID: { worker.ids.make() })
         forwarding = true
-        Forwarder.forward(prepared.plan, config: config, upstreams: snapshot.upstreams, stats: worker.stats) { [self] result in
+        Forwarder.forward(prepared.plan, active: request.active, upstreams: snapshot.upstreams, stats: worker.stats, clock: worker.clock) {
+            [self] result in
             if forwarding {
                 worker.defer { self.respond(to: request, prepared: prepared, result: result) }
             } else {

@@ -24,7 +24,8 @@ final class Worker: @unchecked Sendable {
     private let totalWorkers: Int
 
     // Worker-thread state.
-    var now: UInt64 = MonotonicClock.now()
+    let clock = LoopClock()
+    var now: UInt64 { clock.now }
     var readBuffer = [UInt8](repeating: 0, count: 64 << 10)
     var ids = RandomID()
     var timers = TimerHeap()
@@ -50,7 +51,7 @@ final class Worker: @unchecked Sendable {
         self.runtime = runtime
         self.logger = logger
         self.stats = runtime.recorder.makeWorkerStats()
-        self.upstreams = WorkerUpstreams(epoll: epoll, workers: totalWorkers)
+        self.upstreams = WorkerUpstreams(epoll: epoll, clock: clock, workers: totalWorkers)
         epoll.add(listener, events: EPOLLIN.rawValue, token: EpollToken(.listener, fd: listener))
     }
 
@@ -88,7 +89,7 @@ final class Worker: @unchecked Sendable {
         while running {
             let timeout = nextTimeout()
             let ready = events.withUnsafeMutableBufferPointer { epoll.wait(into: $0, timeoutMilliseconds: timeout) }
-            now = MonotonicClock.now()
+            clock.refresh()
             for position in 0..<ready {
                 let event = events[position]
                 guard let token = EpollToken(packed: event.data.u64) else { continue }
@@ -135,7 +136,6 @@ final class Worker: @unchecked Sendable {
     }
 
     private func runDueTimers() {
-        now = MonotonicClock.now()
         while let (_, connection) = timers.popDue(now: now) {
             connection.timerFired(now: now)
             connection.rescheduleIfPending()
@@ -216,7 +216,7 @@ final class Worker: @unchecked Sendable {
 
     /// Metrics, guardrail conversions and the access-log line of one answered request.
     func record(request: ProxyRequest, prepared: ProxyRequest.Prepared, result: ForwardingResult, status: Int) {
-        let finished = MonotonicClock.now()
+        let finished = clock.now
         let total = Int64(finished &- request.receivedAt)
         stats.request(variant: result.servedBy, outcome: result.outcome, code: status, nanoseconds: total)
         let fallbackLabel = result.refusedUnsafe ? "unsafe_method" : result.fallbackCause?.rawValue

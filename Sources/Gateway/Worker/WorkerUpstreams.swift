@@ -6,13 +6,15 @@ import GatewayCore
 /// old one is freed when its last transfer is done.
 struct WorkerUpstreams {
     private let epoll: EpollSet
+    private let clock: LoopClock
     /// `max_connections` is split across workers, at least 1 each.
     private let workers: Int
     private var slots: [CurlMulti?] = []
     private var current: (active: ObjectIdentifier, pair: UpstreamPair)?
 
-    init(epoll: EpollSet, workers: Int) {
+    init(epoll: EpollSet, clock: LoopClock, workers: Int) {
         self.epoll = epoll
+        self.clock = clock
         self.workers = workers
     }
 
@@ -32,7 +34,7 @@ struct WorkerUpstreams {
             if existing.upstream == upstream { return existing }
         }
         let slot = slots.firstIndex { $0 == nil } ?? slots.count
-        let multi = CurlMulti(upstream: upstream, slot: slot, epoll: epoll, connectionShare: max(1, upstream.maxConnections / workers))
+        let multi = CurlMulti(upstream: upstream, slot: slot, epoll: epoll, clock: clock, connectionShare: max(1, upstream.maxConnections / workers))
         if slot == slots.count { slots.append(multi) } else { slots[slot] = multi }
         return multi
     }
