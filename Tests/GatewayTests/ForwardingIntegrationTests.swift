@@ -150,4 +150,24 @@ struct ForwardingIntegrationTests {
             #expect(h.new.acceptedConnections <= 3, "new accepted \(h.new.acceptedConnections) connections")
         }
     }
+
+    /// Upstream connections belong to workers: `max_connections` is split across them, at least
+    /// one each, so the process never holds more than `max_connections` to an upstream — and
+    /// every worker's counters add up in `/metrics`.
+    @Test func maxConnectionsIsSplitAcrossWorkersAndCountersAddUp() async throws {
+        try await Harness.with(configure: { $0.upstreams.old.maxConnections = 3 }, workers: 3) { h async throws in
+            h.old.set(.delayed(milliseconds: 20))
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<30 {
+                    group.addTask { try await TestClient.send(port: h.port, path: "/cart/\(index)").status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.count == 30 && statuses.allSatisfy { $0 == 200 })
+            #expect(h.old.acceptedConnections <= 3, "old accepted \(h.old.acceptedConnections) connections")
+            let metrics = MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text)
+            #expect(metrics.value("gateway_requests_total", ["variant=old", "outcome=ok", "code=200"]) == 30)
+            #expect(metrics.value("gateway_upstream_requests_total", ["upstream=old", "result=2xx"]) == 30)
+        }
+    }
 }

@@ -45,6 +45,7 @@ struct Harness {
         configure: (inout GatewayConfig) -> Void = { _ in },
         accessLogger: Logger? = nil,
         adminLimits: AdminLimits = AdminLimits(),
+        workers: Int? = nil,
         _ body: (Harness) async throws -> T
     ) async throws -> T {
         let old = try await TestUpstream.start("old")
@@ -55,7 +56,7 @@ struct Harness {
         logger.logLevel = .critical
         let gateway = try await GatewayServer.start(
             config: config, environment: ["GATEWAY_TEST_TOKEN": testToken], logger: logger, accessLogger: accessLogger,
-            group: MultiThreadedEventLoopGroup.singleton, adminLimits: adminLimits
+            group: MultiThreadedEventLoopGroup.singleton, workers: workers, adminLimits: adminLimits
         )
         let harness = Harness(old: old, new: new, gateway: gateway, config: config)
         do {
