@@ -72,8 +72,10 @@ final class ClientConnection {
         close()
     }
 
-    func timerFired(now: UInt64) {
-        scheduledTimer = nil
+    /// A heap entry for `entry` came due. Only the entry the connection counts on clears its
+    /// record: an older one, superseded by an earlier deadline, just asks the machine again.
+    func timerFired(entry: UInt64, now: UInt64) {
+        if scheduledTimer == entry { scheduledTimer = nil }
         guard !isClosed else { return }
         perform(machine.timerFired(now: now))
     }
@@ -249,12 +251,6 @@ final class ClientConnection {
         if let scheduledTimer, scheduledTimer <= deadline.at { return }
         scheduledTimer = deadline.at
         worker.timers.push(deadline.at, self)
-    }
-
-    /// The deadline a due heap entry should move to, when the real one is later.
-    func rescheduleIfPending() {
-        guard !isClosed else { return }
-        syncTimer()
     }
 
     func close() {

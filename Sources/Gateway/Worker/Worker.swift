@@ -136,9 +136,8 @@ final class Worker: @unchecked Sendable {
     }
 
     private func runDueTimers() {
-        while let (_, connection) = timers.popDue(now: now) {
-            connection.timerFired(now: now)
-            connection.rescheduleIfPending()
+        while let (entry, connection) = timers.popDue(now: now) {
+            connection.timerFired(entry: entry, now: now)
         }
         upstreams.runDueTimers(now: now)
         if let until = acceptPausedUntil, until <= now {
