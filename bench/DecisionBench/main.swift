@@ -3,7 +3,7 @@ import Gateway
 import GatewayCore
 
 // The cost of one flag decision as the proxy makes it: identity from a header of the parsed
-// request's fields, targeting rules checked, bucket hashed. Release mode only; run by bench/run.
+// request's fields (bytes, as the parser leaves them), targeting rules checked, bucket hashed. Release mode only; run by bench/run.
 // `--iterations N` sets the count; valgrind compares heap allocations at N and 2N.
 
 var iterations = 2_000_000
@@ -21,12 +21,14 @@ flag.targeting = [
 ]
 let evaluator = FlagEvaluator(flag: flag, overrideToken: nil)
 let state = FlagState(effectivePercent: 50)
-let requests: [HeaderAttributes] = (0..<64).map { index in
-    HeaderAttributes(
-        headers: [
-            ("Host", "shop.example"), ("User-Agent", "bench"), ("Accept", "*/*"), ("X-User-Id", "user-\(index)-4242"),
-            ("Cookie", "session=abc; theme=dark"),
-        ])
+let requests: [RequestHeaders] = (0..<64).map { index in
+    RequestHeaders(
+        ParsedRequestHead(
+            method: "GET", target: "/checkout", minorVersion: 1,
+            headers: [
+                ("Host", "shop.example"), ("User-Agent", "bench"), ("Accept", "*/*"), ("X-User-Id", "user-\(index)-4242"),
+                ("Cookie", "session=abc; theme=dark"),
+            ], framing: .none))
 }
 
 /// The loop as the proxy runs it: the evaluator (and its flag) reached through a reference, not
@@ -40,7 +42,7 @@ final class Decider {
         self.state = state
     }
 
-    func run(_ requests: [HeaderAttributes], iterations: Int) -> Int {
+    func run(_ requests: [RequestHeaders], iterations: Int) -> Int {
         var newCount = 0
         for index in 0..<iterations {
             let request = requests[index & 63]

@@ -8,16 +8,9 @@ enum ForwardingHeaders {
     static let fallbackHeader = "X-Checkout-Fallback"
     static let requestIDHeader = "X-Request-Id"
 
-    /// Removes hop-by-hop headers and every header the message's `Connection` names.
-    static func removeHopByHop(_ headers: inout HeaderFields) {
-        let filter = HeaderRules.HopByHopFilter(connectionValues: headers.values(name: "connection"))
-        guard headers.contains(where: { filter.drops($0.name) }) else { return }
-        headers.removeAll { filter.drops($0.name) }
-    }
-
     /// Request headers the gateway sets itself (or that libcurl sets), never copied from the client.
-    private static func isReplacedOnTheWayUp(_ name: String) -> Bool {
-        switch name.utf8.count {
+    private static func isReplacedOnTheWayUp(_ name: ArraySlice<UInt8>) -> Bool {
+        switch name.count {
         case 4: ASCIICase.equals(name, "host")
         case 6: ASCIICase.equals(name, "expect")
         case 12: ASCIICase.equals(name, "x-request-id")
@@ -30,41 +23,42 @@ enum ForwardingHeaders {
         }
     }
 
-    /// Header lines for the upstream, shared by the attempt on new and a fallback to old.
-    /// `headers` has already lost its hop-by-hop headers; `strip` names (lower-case) go too.
+    /// Header lines for the upstream, shared by the attempt on new and a fallback to old: the
+    /// client's fields that are passed on (hop-by-hop already left out by `headers`), copied as
+    /// bytes, minus `strip` (lower-case names) and the ones the gateway sets itself.
     static func upstreamLines(
-        from headers: HeaderFields, peerIP: String?, requestID: String, strip: Set<String>, hasBody: Bool
+        from headers: RequestHeaders, peerIP: String?, requestID: String, strip: Set<String>, hasBody: Bool
     ) -> UpstreamHeaderLines {
-        var lines = UpstreamHeaderLines()
-        var forwardedFor: [Substring] = []
-        var via: [Substring] = []
+        let head = headers.head
+        var lines = UpstreamHeaderLines(capacity: head.bytes.count + 256)
+        var forwardedFor: [ArraySlice<UInt8>] = []
+        var via: [ArraySlice<UInt8>] = []
         var sawAccept = false
         var sawContentType = false
-        var host: String?
-        for (name, value) in headers {
+        var host: ArraySlice<UInt8>?
+        headers.forEachField { field in
+            let name = head.bytes[field.name]
             if isReplacedOnTheWayUp(name) {
-                if host == nil, ASCIICase.equals(name, "host") { host = value }
-                continue
+                if host == nil, ASCIICase.equals(name, "host") { host = head.bytes[field.value] }
+                return
             }
             if ASCIICase.equals(name, "x-forwarded-for") {
-                forwardedFor.append(value[...])
-                continue
+                forwardedFor.append(head.bytes[field.value])
+                return
             }
             if ASCIICase.equals(name, "via") {
-                via.append(value[...])
-                continue
+                via.append(head.bytes[field.value])
+                return
             }
             if ASCIICase.equals(name, "accept") { sawAccept = true }
             if ASCIICase.equals(name, "content-type") { sawContentType = true }
-            if !strip.isEmpty, strip.contains(where: { ASCIICase.equals($0, name) }) { continue }
-            lines.append(name: name, value: value)
+            if !strip.isEmpty, strip.contains(where: { ASCIICase.equals(name, $0) }) { return }
+            lines.append(name: name, value: head.bytes[field.value])
         }
-        if let peerIP { forwardedFor.append(peerIP[...]) }
-        if !forwardedFor.isEmpty { lines.append(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", ")) }
+        if !forwardedFor.isEmpty || peerIP != nil { lines.appendList(name: "X-Forwarded-For", values: forwardedFor, last: peerIP) }
         lines.append(name: "X-Forwarded-Proto", value: "http")
-        if let host { lines.append(name: "X-Forwarded-Host", value: host) }
-        via.append(Self.via[...])
-        lines.append(name: "Via", value: via.count == 1 ? Self.via : via.joined(separator: ", "))
+        if let host { lines.append(name: "X-Forwarded-Host".utf8, value: host) }
+        lines.appendList(name: "Via", values: via, last: Self.via)
         lines.append(name: "X-Request-Id", value: requestID)
         // Blank values stop libcurl from adding headers the client did not send.
         if !sawAccept { lines.suppress("Accept") }

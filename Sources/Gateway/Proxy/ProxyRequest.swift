@@ -16,13 +16,7 @@ struct ProxyRequest {
     var repeatedDecisionHeader: String? {
         guard active.config.routes.matches(target: head.target, method: head.method) else { return nil }
         // Fields counted by name, not values split at commas: one field `a, b` is one value.
-        for name in active.decisionHeaders {
-            var seen = 0
-            for field in head.headers where ASCIICase.equals(field.name, name) {
-                seen += 1
-                if seen > 1 { return name }
-            }
-        }
+        for name in active.decisionHeaders where head.count(named: name) > 1 { return name }
         return nil
     }
 
@@ -37,24 +31,21 @@ struct ProxyRequest {
     /// Decides the variant (routes, identity, flag) and rewrites the headers for the upstream.
     func prepare(mintID: () -> String) -> Prepared {
         let config = active.config
-        var headers = head.headers
-        ForwardingHeaders.removeHopByHop(&headers)
+        let headers = RequestHeaders(head)
         let method = head.method
 
-        let requestID =
-            headers.first(name: ForwardingHeaders.requestIDHeader).flatMap { HeaderRules.isSaneRequestID($0) ? $0 : nil } ?? mintID()
+        let requestID = headers.header(ForwardingHeaders.requestIDHeader).flatMap { HeaderRules.isSaneRequestID($0) ? $0 : nil } ?? mintID()
         var decision: FlagDecision?
         var setCookie: String?
         if config.routes.matches(target: head.target, method: method) {
-            let attributes = HeaderAttributes(headers: headers)
             let identity: String
-            if let resolved = config.flag.resolveIdentity(attributes) {
+            if let resolved = config.flag.resolveIdentity(headers) {
                 identity = resolved.value
             } else {
                 identity = mintID()
                 setCookie = config.flag.anonymousCookie.setCookieValue(id: identity)
             }
-            decision = active.evaluator.decide(identity: identity, request: attributes, state: snapshot.flagState)
+            decision = active.evaluator.decide(identity: identity, request: headers, state: snapshot.flagState)
         }
 
         let needsBody = !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH"
@@ -68,7 +59,7 @@ struct ProxyRequest {
             body: needsBody ? body : nil,
             requestID: requestID,
             variant: decision?.variant ?? .old,
-            hasIdempotencyKey: headers.first(name: config.fallback.idempotencyHeader).map { !$0.isEmpty } ?? false
+            hasIdempotencyKey: headers.hasNonEmpty(config.fallback.idempotencyHeader)
         )
         return Prepared(plan: plan, decision: decision, setCookie: setCookie)
     }

@@ -12,14 +12,36 @@ struct UpstreamHeaderLines: Sendable {
     }
 
     /// `name: value`, or `name;` when the value is empty (libcurl drops `name:` lines).
-    mutating func append(name: some StringProtocol, value: some StringProtocol) {
-        bytes.append(contentsOf: name.utf8)
+    mutating func append(name: String, value: String) {
+        append(name: name.utf8, value: value.utf8)
+    }
+
+    /// The same with name and value as bytes (a client's field, copied as received).
+    mutating func append<Name: Collection<UInt8>, Value: Collection<UInt8>>(name: Name, value: Value) {
+        bytes.append(contentsOf: name)
         if value.isEmpty {
             bytes.append(UInt8(ascii: ";"))
         } else {
             bytes.append(UInt8(ascii: ":"))
             bytes.append(UInt8(ascii: " "))
-            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: value)
+        }
+        bytes.append(0)
+        count += 1
+    }
+
+    /// `name: a, b, …, last`: the client's values of a list header with the gateway's own entry
+    /// appended (`X-Forwarded-For`, `Via`).
+    mutating func appendList(name: String, values: [ArraySlice<UInt8>], last: String?) {
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: ": ".utf8)
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(contentsOf: ", ".utf8) }
+            bytes.append(contentsOf: value)
+        }
+        if let last {
+            if !values.isEmpty { bytes.append(contentsOf: ", ".utf8) }
+            bytes.append(contentsOf: last.utf8)
         }
         bytes.append(0)
         count += 1

@@ -5,12 +5,24 @@ public enum HeaderRules {
     /// direction; every header named in `Connection` joins them.
     @inlinable
     public static func isHopByHop(_ name: some StringProtocol) -> Bool {
-        switch name.utf8.count {
-        case 2: ASCIICase.equals(name, "te")
-        case 7: ASCIICase.equals(name, "trailer") || ASCIICase.equals(name, "upgrade")
-        case 10: ASCIICase.equals(name, "connection") || ASCIICase.equals(name, "keep-alive")
-        case 16: ASCIICase.equals(name, "proxy-connection")
-        case 17: ASCIICase.equals(name, "transfer-encoding")
+        isHopByHop(length: name.utf8.count) { ASCIICase.equals(name, $0) }
+    }
+
+    /// The same for a name still in bytes (a request field).
+    @inlinable
+    public static func isHopByHop(_ name: ArraySlice<UInt8>) -> Bool {
+        isHopByHop(length: name.count) { ASCIICase.equals(name, $0) }
+    }
+
+    /// Picks the candidates by length first, so most names cost one comparison of lengths.
+    @inlinable
+    static func isHopByHop(length: Int, _ named: (String) -> Bool) -> Bool {
+        switch length {
+        case 2: named("te")
+        case 7: named("trailer") || named("upgrade")
+        case 10: named("connection") || named("keep-alive")
+        case 16: named("proxy-connection")
+        case 17: named("transfer-encoding")
         default: false
         }
     }
@@ -55,6 +67,12 @@ public enum HeaderRules {
 
         public func drops(_ name: String) -> Bool {
             HeaderRules.isHopByHop(name) || (!nominated.isEmpty && nominated.contains(name.lowercased()))
+        }
+
+        /// The same for a name still in bytes (a request field), without making a `String`
+        /// unless the message's `Connection` nominated something.
+        public func drops(_ name: ArraySlice<UInt8>) -> Bool {
+            HeaderRules.isHopByHop(name) || (!nominated.isEmpty && nominated.contains { ASCIICase.equals(name, $0) })
         }
     }
 

@@ -1,6 +1,10 @@
 /// A request head as the parser accepted it: syntax and message framing already checked
 /// (RFC 9112 and the README's "Bad input"); what the gateway then decides about it is the caller's.
-public struct ParsedRequestHead: Sendable, Equatable {
+///
+/// The header fields stay bytes: one copy of the header section and a name and value range per
+/// field. The request path asks for the few values it needs (the decision reads two or three)
+/// and copies the rest to the upstream as bytes, so no `String` is made per header.
+public struct ParsedRequestHead: Sendable {
     public enum Framing: Sendable, Equatable {
         /// No body follows (no Content-Length, or Content-Length: 0).
         case none
@@ -8,51 +12,92 @@ public struct ParsedRequestHead: Sendable, Equatable {
         case chunked
     }
 
+    /// Where one field's name and value (without surrounding whitespace) are in `bytes`.
+    public struct Field: Sendable, Equatable {
+        public var name: Range<Int>
+        public var value: Range<Int>
+
+        public init(name: Range<Int>, value: Range<Int>) {
+            self.name = name
+            self.value = value
+        }
+    }
+
     public var method: String
     public var target: String
     /// 0 for HTTP/1.0, 1 for HTTP/1.1 (the only versions accepted).
     public var minorVersion: Int
-    /// Field names and values as received (values without surrounding whitespace), in order.
-    public var headers: [(name: String, value: String)]
+    /// The header section as received; `fields` index into it.
+    public let bytes: [UInt8]
+    /// The fields in order.
+    public let fields: [Field]
     public var framing: Framing
 
-    public init(method: String, target: String, minorVersion: Int, headers: [(name: String, value: String)], framing: Framing) {
+    public init(method: String, target: String, minorVersion: Int, bytes: [UInt8], fields: [Field], framing: Framing) {
         self.method = method
         self.target = target
         self.minorVersion = minorVersion
-        self.headers = headers
+        self.bytes = bytes
+        self.fields = fields
         self.framing = framing
     }
 
+    /// A head from names and values (tests, and requests made by hand).
+    public init(method: String, target: String, minorVersion: Int, headers: [(name: String, value: String)], framing: Framing) {
+        var bytes: [UInt8] = []
+        var fields: [Field] = []
+        for (name, value) in headers {
+            let nameStart = bytes.count
+            bytes.append(contentsOf: name.utf8)
+            let valueStart = bytes.count
+            bytes.append(contentsOf: value.utf8)
+            fields.append(Field(name: nameStart..<valueStart, value: valueStart..<bytes.count))
+        }
+        self.init(method: method, target: target, minorVersion: minorVersion, bytes: bytes, fields: fields, framing: framing)
+    }
+
+    /// Every field as text (tests, logs and the rare paths that need them all).
+    public var headers: [(name: String, value: String)] {
+        fields.map { (name(of: $0), value(of: $0)) }
+    }
+
+    public func name(of field: Field) -> String {
+        String(decoding: bytes[field.name], as: UTF8.self)
+    }
+
+    public func value(of field: Field) -> String {
+        String(decoding: bytes[field.value], as: UTF8.self)
+    }
+
+    /// Whether the field's name is `name`, compared ASCII case-insensitively in place.
+    public func field(_ field: Field, isNamed name: some StringProtocol) -> Bool {
+        ASCIICase.equals(bytes[field.name], name)
+    }
+
+    /// The first value of `name`, made into a `String` (the one allocation a lookup costs).
+    public func firstValue(named name: some StringProtocol) -> String? {
+        for field in fields where self.field(field, isNamed: name) { return value(of: field) }
+        return nil
+    }
+
+    /// Every value of `name`.
+    public func values(named name: some StringProtocol) -> [String] {
+        var values: [String] = []
+        for field in fields where self.field(field, isNamed: name) { values.append(value(of: field)) }
+        return values
+    }
+
+    /// How many fields are named `name`.
+    public func count(named name: some StringProtocol) -> Int {
+        var count = 0
+        for field in fields where self.field(field, isNamed: name) { count += 1 }
+        return count
+    }
+}
+
+extension ParsedRequestHead: Equatable {
     public static func == (lhs: ParsedRequestHead, rhs: ParsedRequestHead) -> Bool {
         lhs.method == rhs.method && lhs.target == rhs.target && lhs.minorVersion == rhs.minorVersion
             && lhs.framing == rhs.framing && lhs.headers.elementsEqual(rhs.headers) { $0.name == $1.name && $0.value == $1.value }
-    }
-}
-
-/// Why a request cannot be read: the status the README's "Bad input" answers with, and a message for the
-/// client and the log. The connection is closed after the answer.
-public struct HTTPRequestError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var status: Int
-    public var message: String
-
-    public init(_ status: Int, _ message: String) {
-        self.status = status
-        self.message = message
-    }
-
-    public var description: String { "\(status): \(message)" }
-}
-
-/// The parser's limits; `RequestParser` reads them at the start of every request, so a reload
-/// that changes them applies from the next request on.
-public struct RequestParserLimits: Sendable, Equatable {
-    public var maxURIBytes: Int
-    /// The header section (and a chunked body's trailer section), as received, line endings included.
-    public var maxHeaderBytes: Int
-
-    public init(maxURIBytes: Int, maxHeaderBytes: Int) {
-        self.maxURIBytes = maxURIBytes
-        self.maxHeaderBytes = maxHeaderBytes
     }
 }

@@ -25,13 +25,14 @@ public enum RequestHeadCheck {
         var closeToken = false
         var keepAliveToken = false
         var upgrade = false
-        for (name, value) in head.headers {
-            switch name.utf8.count {
+        for field in head.fields {
+            let name = head.bytes[field.name]
+            switch name.count {
             case 4 where ASCIICase.equals(name, "host"): hosts += 1
-            case 6 where ASCIICase.equals(name, "expect"): expect = value.trimmingSpaces
+            case 6 where ASCIICase.equals(name, "expect"): expect = head.value(of: field)[...]
             case 7 where ASCIICase.equals(name, "upgrade"): upgrade = true
             case 10 where ASCIICase.equals(name, "connection"):
-                HeaderRules.forEachToken(in: value) { token in
+                HeaderRules.forEachToken(in: head.value(of: field)) { token in
                     if ASCIICase.equals(token, "close") { closeToken = true }
                     if ASCIICase.equals(token, "keep-alive") { keepAliveToken = true }
                 }

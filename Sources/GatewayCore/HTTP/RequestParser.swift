@@ -321,8 +321,13 @@ public struct RequestParser: Sendable {
         let method = text(0..<scan.methodEnd)
         let target = text(scan.targetStart..<scan.targetEnd)
         let minor = Int(buffer[base + scan.targetEnd + 8] - UInt8(ascii: "0"))
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(scan.fieldLines.count)
+        // The header section is copied once; fields are ranges into the copy. Only the fields
+        // that frame the message or close the connection are read as text here.
+        let sectionStart = scan.fieldLines.first?.lowerBound ?? 0
+        let sectionEnd = scan.fieldLines.last?.upperBound ?? sectionStart
+        let section = Array(buffer[(base + sectionStart)..<(base + sectionEnd)])
+        var fields: [ParsedRequestHead.Field] = []
+        fields.reserveCapacity(scan.fieldLines.count)
         var contentLengths: [String] = []
         var transferEncodings: [String] = []
         var closeToken = false
@@ -334,8 +339,10 @@ public struct RequestParser: Sendable {
             var valueEnd = line.upperBound
             while valueStart < valueEnd, buffer[base + valueStart] == 0x20 || buffer[base + valueStart] == 0x09 { valueStart += 1 }
             while valueEnd > valueStart, buffer[base + valueEnd - 1] == 0x20 || buffer[base + valueEnd - 1] == 0x09 { valueEnd -= 1 }
-            let name = text(line.lowerBound..<colon)
-            let value = text(valueStart..<valueEnd)
+            let field = ParsedRequestHead.Field(
+                name: (line.lowerBound - sectionStart)..<(colon - sectionStart), value: (valueStart - sectionStart)..<(valueEnd - sectionStart))
+            fields.append(field)
+            let name = section[field.name]
             let isContentLength = ASCIICase.equals(name, "content-length")
             let isTransferEncoding = ASCIICase.equals(name, "transfer-encoding")
             // The fields that frame the body take spaces only: a tab there is how some parsers
@@ -344,15 +351,14 @@ public struct RequestParser: Sendable {
                 start += scan.position
                 return fail(400, "a tab in a Content-Length or Transfer-Encoding field")
             }
-            if isContentLength { contentLengths.append(value) }
-            if isTransferEncoding { transferEncodings.append(value) }
+            if isContentLength { contentLengths.append(text(valueStart..<valueEnd)) }
+            if isTransferEncoding { transferEncodings.append(text(valueStart..<valueEnd)) }
             if ASCIICase.equals(name, "connection") {
-                for token in value.split(separator: ",") {
-                    if ASCIICase.equals(token.trimmingSpaces, "close") { closeToken = true }
-                    if ASCIICase.equals(token.trimmingSpaces, "keep-alive") { keepAliveToken = true }
+                HeaderRules.forEachToken(in: text(valueStart..<valueEnd)) { token in
+                    if ASCIICase.equals(token, "close") { closeToken = true }
+                    if ASCIICase.equals(token, "keep-alive") { keepAliveToken = true }
                 }
             }
-            headers.append((name, value))
         }
         start += scan.position
         scan = HeadScan()
@@ -385,7 +391,7 @@ public struct RequestParser: Sendable {
             state = .chunkSize
             lineBytes = 0
         }
-        return .head(ParsedRequestHead(method: method, target: target, minorVersion: minor, headers: headers, framing: framing))
+        return .head(ParsedRequestHead(method: method, target: target, minorVersion: minor, bytes: section, fields: fields, framing: framing))
     }
 
     // MARK: - Chunked body

@@ -31,4 +31,20 @@ public enum ASCIICase {
     static func lower(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
+
+    /// Whether `bytes` spell `name`, ignoring ASCII case.
+    @inlinable
+    public static func equals(_ bytes: ArraySlice<UInt8>, _ name: some StringProtocol) -> Bool {
+        let utf8 = name.utf8
+        guard bytes.count == utf8.count else { return false }
+        if let result = bytes.withUnsafeBufferPointer({ left in
+            utf8.withContiguousStorageIfAvailable { right in
+                for index in 0..<left.count where lower(left[index]) != lower(right[index]) { return false }
+                return true
+            }
+        }) {
+            return result
+        }
+        return zip(bytes, utf8).allSatisfy { lower($0) == lower($1) }
+    }
 }
