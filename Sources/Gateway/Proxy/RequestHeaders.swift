@@ -19,25 +19,35 @@ public struct RequestHeaders: RequestAttributes {
         for field in head.fields where !filter.drops(head.bytes[field.name]) { body(field) }
     }
 
-    public func header(_ name: String) -> String? {
-        for field in head.fields where head.field(field, isNamed: name) && !filter.drops(head.bytes[field.name]) {
-            return head.value(of: field)
+    /// The first field named `name` that is passed on.
+    private func first(_ name: String) -> ParsedRequestHead.Field? {
+        var found: ParsedRequestHead.Field?
+        head.forEachIndex(named: name) { (index: Int) -> Bool in
+            let field = head.fields[index]
+            if filter.drops(head.bytes[field.name]) { return true }
+            found = field
+            return false
         }
-        return nil
+        return found
+    }
+
+    public func header(_ name: String) -> String? {
+        first(name).map(head.value(of:))
     }
 
     /// Whether a field named `name` is passed on with a non-empty value.
     func hasNonEmpty(_ name: String) -> Bool {
-        for field in head.fields where head.field(field, isNamed: name) && !filter.drops(head.bytes[field.name]) {
-            return !field.value.isEmpty
-        }
-        return false
+        first(name).map { !$0.value.isEmpty } ?? false
     }
 
     public func cookie(_ name: String) -> Substring? {
-        for field in head.fields where head.field(field, isNamed: "cookie") && !filter.drops(head.bytes[field.name]) {
-            if let found = CookieHeader.value(named: name, in: head.value(of: field)) { return found }
+        var found: Substring?
+        head.forEachIndex(named: "cookie") { (index: Int) -> Bool in
+            let field = head.fields[index]
+            if filter.drops(head.bytes[field.name]) { return true }
+            found = CookieHeader.value(named: name, in: head.value(of: field))
+            return found == nil
         }
-        return nil
+        return found
     }
 }

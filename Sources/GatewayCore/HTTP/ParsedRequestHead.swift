@@ -69,29 +69,58 @@ public struct ParsedRequestHead: Sendable {
         String(decoding: bytes[field.value], as: UTF8.self)
     }
 
-    /// Whether the field's name is `name`, compared ASCII case-insensitively in place.
-    public func field(_ field: Field, isNamed name: some StringProtocol) -> Bool {
-        ASCIICase.equals(bytes[field.name], name)
+    /// The positions in `fields` of the fields named `name` (ASCII case-insensitive), compared
+    /// in place over the bytes: the one scan every lookup makes.
+    public func indices(named name: String) -> [Int] {
+        var found: [Int] = []
+        forEachIndex(named: name) { found.append($0) }
+        return found
+    }
+
+    /// Calls `body` with the position of each field named `name`, in order; stops when it
+    /// returns false.
+    public func forEachIndex(named name: String, _ body: (Int) -> Bool) {
+        var name = name
+        name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { section in
+                for (index, field) in fields.enumerated() where field.name.count == wanted.count {
+                    var same = true
+                    for offset in 0..<wanted.count
+                    where ASCIICase.lower(section[field.name.lowerBound + offset]) != ASCIICase.lower(wanted[offset]) {
+                        same = false
+                        break
+                    }
+                    if same && !body(index) { return }
+                }
+            }
+        }
+    }
+
+    private func forEachIndex(named name: String, _ body: (Int) -> Void) {
+        forEachIndex(named: name) { (index: Int) -> Bool in
+            body(index)
+            return true
+        }
     }
 
     /// The first value of `name`, made into a `String` (the one allocation a lookup costs).
-    public func firstValue(named name: some StringProtocol) -> String? {
-        for field in fields where self.field(field, isNamed: name) { return value(of: field) }
-        return nil
+    public func firstValue(named name: String) -> String? {
+        var value: String?
+        forEachIndex(named: name) { (index: Int) -> Bool in
+            value = self.value(of: fields[index])
+            return false
+        }
+        return value
     }
 
     /// Every value of `name`.
-    public func values(named name: some StringProtocol) -> [String] {
-        var values: [String] = []
-        for field in fields where self.field(field, isNamed: name) { values.append(value(of: field)) }
-        return values
+    public func values(named name: String) -> [String] {
+        indices(named: name).map { value(of: fields[$0]) }
     }
 
     /// How many fields are named `name`.
-    public func count(named name: some StringProtocol) -> Int {
-        var count = 0
-        for field in fields where self.field(field, isNamed: name) { count += 1 }
-        return count
+    public func count(named name: String) -> Int {
+        indices(named: name).count
     }
 }
 
