@@ -21,7 +21,6 @@ final class Worker: @unchecked Sendable {
     let stats: WorkerStats
     let logger: Logger
     private let listener: Int32
-    private let totalWorkers: Int
 
     // Worker-thread state.
     let clock = LoopClock()
@@ -47,7 +46,6 @@ final class Worker: @unchecked Sendable {
     init(index: Int, listener: Int32, totalWorkers: Int, runtime: GatewayRuntime, logger: Logger) {
         self.index = index
         self.listener = listener
-        self.totalWorkers = totalWorkers
         self.runtime = runtime
         self.logger = logger
         self.stats = runtime.recorder.makeWorkerStats()
