@@ -1,6 +1,14 @@
 -- wrk script: a different X-User-Id on every request, so the gateway and nginx's split_clients
 -- both decide per user; prints one machine-readable RESULT line at the end.
+-- With PACE_MS set, each connection waits that many milliseconds between requests: a fixed load
+-- (about connections × 1000 / PACE_MS requests/s) instead of as much as the target takes.
 local counter = 0
+local pace = tonumber(os.getenv("PACE_MS") or "")
+if pace then
+  function delay()
+    return pace
+  end
+end
 local thread_id = 0
 local threads = {}
 
