@@ -193,7 +193,7 @@ final class Worker: @unchecked Sendable {
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let connection = ClientConnection(fd: fd, peerIP: SocketAddress.ipText(address), worker: self, now: now)
+            let connection = ClientConnection(fd: fd, peerIP: PeerAddress.ipText(address), worker: self, now: now)
             if Int(fd) >= connections.count { connections += [ClientConnection?](repeating: nil, count: Int(fd) + 1 - connections.count + 64) }
             connections[Int(fd)] = connection
             openCount += 1

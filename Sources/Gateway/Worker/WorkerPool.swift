@@ -39,7 +39,8 @@ final class WorkerPool: Sendable {
         let running = running
         let finished = await Blocking.run { running.wait(timeout: .now() + .milliseconds(Int(grace.milliseconds))) == .success }
         if !finished {
-            logger.warning("grace period over; closing the remaining connections", metadata: ["open_connections": "\(openConnections())"])
+            let open = openConnections()
+            if open > 0 { logger.warning("grace period over; closing the remaining connections", metadata: ["open_connections": "\(open)"]) }
             for worker in workers { worker.submit { $0.closeAll() } }
             await Blocking.run { running.wait() }
         }

@@ -1,8 +1,8 @@
 import Glibc
 
-/// Socket addresses for the public listener, without NIO: text for `X-Forwarded-For`, and the
-/// addresses a `host:port` setting resolves to.
-enum SocketAddress {
+/// A client's address as text, for `X-Forwarded-For`: made once per connection, without NIO
+/// (whose `SocketAddress` the public path no longer uses).
+enum PeerAddress {
     /// The peer's IP address as text (IPv4 dotted, IPv6 without brackets).
     static func ipText(_ address: sockaddr_storage) -> String? {
         var address = address
