@@ -69,16 +69,9 @@ public struct ParsedRequestHead: Sendable {
         String(decoding: bytes[field.value], as: UTF8.self)
     }
 
-    /// The positions in `fields` of the fields named `name` (ASCII case-insensitive), compared
-    /// in place over the bytes: the one scan every lookup makes.
-    public func indices(named name: String) -> [Int] {
-        var found: [Int] = []
-        forEachIndex(named: name) { found.append($0) }
-        return found
-    }
-
-    /// Calls `body` with the position of each field named `name`, in order; stops when it
-    /// returns false.
+    /// Calls `body` with the position of each field named `name` (ASCII case-insensitive,
+    /// compared in place over the bytes: the one scan every lookup makes), in order; stops when
+    /// it returns false.
     public func forEachIndex(named name: String, _ body: (Int) -> Bool) {
         var name = name
         name.withUTF8 { wanted in
@@ -96,31 +89,24 @@ public struct ParsedRequestHead: Sendable {
         }
     }
 
-    private func forEachIndex(named name: String, _ body: (Int) -> Void) {
-        forEachIndex(named: name) { (index: Int) -> Bool in
-            body(index)
-            return true
-        }
-    }
-
-    /// The first value of `name`, made into a `String` (the one allocation a lookup costs).
-    public func firstValue(named name: String) -> String? {
-        var value: String?
-        forEachIndex(named: name) { (index: Int) -> Bool in
-            value = self.value(of: fields[index])
-            return false
-        }
-        return value
-    }
-
     /// Every value of `name`.
     public func values(named name: String) -> [String] {
-        indices(named: name).map { value(of: fields[$0]) }
+        var values: [String] = []
+        forEachIndex(named: name) { (index: Int) -> Bool in
+            values.append(value(of: fields[index]))
+            return true
+        }
+        return values
     }
 
-    /// How many fields are named `name`.
+    /// How many fields are named `name` (no allocation: this runs for every routed request).
     public func count(named name: String) -> Int {
-        indices(named: name).count
+        var count = 0
+        forEachIndex(named: name) { (_: Int) -> Bool in
+            count += 1
+            return true
+        }
+        return count
     }
 }
 
