@@ -75,6 +75,33 @@ struct OFREPTests {
         }
     }
 
+    /// A percent-encoded key is decoded (Foundation), a context attribute that is a number or a
+    /// boolean is compared as its JSON text, and a context that is not an object is refused.
+    @Test func encodedKeysAndNonStringAttributes() async throws {
+        try await Harness.with(configure: { config in
+            Self.configure(&config)
+            config.flag.percent = 0
+            config.flag.targeting = [
+                TargetingRule(variant: .new, header: HeaderCondition(name: "X-Tier", equals: "3")),
+                TargetingRule(variant: .new, header: HeaderCondition(name: "X-Staff", equals: "true")),
+            ]
+        }) { h async throws in
+            let path = "/ofrep/v1/evaluate/flags/new%2Dcheckout"
+            let (tier, tierBody) = try await post(h.adminPort, path, "{\"context\": {\"targetingKey\": \"a\", \"X-Tier\": 3}}")
+            #expect(tier.status == 200)
+            #expect(tierBody["key"] as? String == "new-checkout")
+            #expect(tierBody["variant"] as? String == "new")
+            let (staff, staffBody) = try await post(h.adminPort, path, "{\"context\": {\"targetingKey\": \"a\", \"x-staff\": true}}")
+            #expect(staff.status == 200 && staffBody["variant"] as? String == "new")
+            let (fraction, fractionBody) = try await post(h.adminPort, path, "{\"context\": {\"targetingKey\": \"a\", \"X-Tier\": 3.5}}")
+            #expect(fraction.status == 200 && fractionBody["variant"] as? String == "old")
+            let (notObject, notObjectBody) = try await post(h.adminPort, path, "{\"context\": [1, 2]}")
+            #expect(notObject.status == 400)
+            #expect(notObjectBody["errorCode"] as? String == "INVALID_CONTEXT")
+            #expect(notObjectBody["key"] as? String == "new-checkout")
+        }
+    }
+
     @Test func bulkAnswersCarryAnETagAndHonourIfNoneMatch() async throws {
         try await Harness.with(configure: Self.configure) { h async throws in
             let context = "{\"context\": {\"targetingKey\": \"visitor-1\"}}"

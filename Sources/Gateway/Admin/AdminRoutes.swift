@@ -36,17 +36,19 @@ enum AdminRoutes {
         case (.GET, "/status"):
             return .json(.ok, runtime.statusReport().encoded())
         case (.POST, _) where OFREPEvaluator.isOFREP(path: path):
-            return ofrep(path: path, headers: headers, body: body, snapshot: runtime.snapshot())
+            let answer = OFREPEndpoint.answer(
+                path: path, ifNoneMatch: headers["if-none-match"], body: body, snapshot: runtime.snapshot())
+            return Answer(status: HTTPResponseStatus(statusCode: answer.status), headers: HTTPHeaders(answer.headers), body: answer.body)
         case (.POST, "/admin/kill"), (.POST, "/admin/resume"), (.POST, "/admin/reload"):
             if let refusal = AdminAuthorization.refusal(headers: headers, peerIP: peerIP, runtime: runtime) { return refusal }
             let actor = AdminAuthorization.actor(peerIP: peerIP, runtime: runtime)
             return await operate(String(path.dropFirst("/admin/".count)), actor: actor, runtime: runtime)
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/status"), (_, "/admin/kill"), (_, "/admin/resume"), (_, "/admin/reload"):
-            var answer = Answer.json(.methodNotAllowed, AdminJSON.encode(["error": "method not allowed"]))
+            var answer = Answer.json(.methodNotAllowed, AdminJSON.encode(AdminError(error: "method not allowed")))
             answer.headers.add(name: "Allow", value: path.hasPrefix("/admin/") ? "POST" : "GET")
             return answer
         default:
-            return .json(.notFound, AdminJSON.encode(["error": "not found"]))
+            return .json(.notFound, AdminJSON.encode(AdminError(error: "not found")))
         }
     }
 
@@ -59,37 +61,15 @@ enum AdminRoutes {
                 "\(operation) is in effect on this replica, but the \(runtime.store.kind) state store did not confirm it in time, "
                 + "so other replicas may not have it yet; it is written as soon as the store answers (watch gateway_state_store_up)"
             runtime.logger.error("admin operation not confirmed by the state store", metadata: ["operation": "\(operation)"])
-            return .json(.serviceUnavailable, AdminJSON.encode(["error": message]))
+            return .json(.serviceUnavailable, AdminJSON.encode(AdminError(error: message)))
         default:
             switch await Blocking.run({ runtime.reload(force: true) }) {
             case .applied, .unchanged:
                 return .json(.ok, runtime.statusReport().encoded())
             case .rejected(let errors):
-                return .json(.unprocessableEntity, AdminJSON.encode(["error": "config rejected", "errors": errors]))
+                return .json(.unprocessableEntity, AdminJSON.encode(AdminError(error: "config rejected", errors: errors)))
             }
         }
-    }
-
-    /// OFREP single and bulk evaluation; the bulk answer carries an ETag and honours
-    /// `If-None-Match`.
-    static func ofrep(path: Substring, headers: HTTPHeaders, body: [UInt8], snapshot: GatewayRuntime.Snapshot) -> Answer {
-        if path == OFREPEvaluator.bulkPath {
-            let result = OFREPEvaluator.evaluateAll(body: body, snapshot: snapshot)
-            let encoded = AdminJSON.encode(result.json)
-            guard result.status == 200 else { return .json(HTTPResponseStatus(statusCode: result.status), encoded) }
-            let etag = "\"\(SHA256.hex(encoded).prefix(32))\""
-            if headers[canonicalForm: "if-none-match"].contains(where: { $0 == etag || $0 == "*" }) {
-                return Answer(status: .notModified, headers: HTTPHeaders([("ETag", etag)]), body: [])
-            }
-            var answer = Answer.json(.ok, encoded)
-            answer.headers.add(name: "ETag", value: etag)
-            return answer
-        }
-        // A malformed escape leaves the key as sent: it then names no flag (404).
-        let raw = String(path.dropFirst(OFREPEvaluator.singlePrefix.count))
-        let key = raw.removingPercentEncoding ?? raw
-        let result = OFREPEvaluator.evaluate(key: key, body: body, snapshot: snapshot)
-        return .json(HTTPResponseStatus(statusCode: result.status), AdminJSON.encode(result.json))
     }
 }
 
@@ -100,14 +80,14 @@ enum AdminAuthorization {
         let tokenEnv = runtime.snapshot().active.config.admin.tokenEnv
         if let token = runtime.environment[tokenEnv], !token.isEmpty {
             guard let presented = bearerToken(headers), ConstantTime.equals(presented, token) else {
-                var answer = AdminRoutes.Answer.json(.unauthorized, AdminJSON.encode(["error": "a valid bearer token is required"]))
+                var answer = AdminRoutes.Answer.json(.unauthorized, AdminJSON.encode(AdminError(error: "a valid bearer token is required")))
                 answer.headers.add(name: "WWW-Authenticate", value: "Bearer")
                 return answer
             }
             return nil
         }
         guard let peerIP, isLoopback(peerIP) else {
-            return .json(.forbidden, AdminJSON.encode(["error": "admin changes are accepted from loopback peers only unless \(tokenEnv) is set"]))
+            return .json(.forbidden, AdminJSON.encode(AdminError(error: "admin changes are accepted from loopback peers only unless \(tokenEnv) is set")))
         }
         return nil
     }

@@ -150,10 +150,7 @@ public struct StatusReport: Codable, Sendable {
     }
 
     public func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return Array((try? encoder.encode(self)) ?? Data("{}".utf8))
+        AdminJSON.encode(self)
     }
 }
 

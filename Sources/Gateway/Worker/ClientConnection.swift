@@ -168,12 +168,10 @@ final class ClientConnection {
     /// `flag.public_ofrep`: the browser asks for its variant on the public listener (read-only).
     private func answerOFREP(_ request: ProxyRequest) {
         guard !isClosed else { return }
-        let answer = AdminRoutes.ofrep(
-            path: PathPrefix.path(of: request.head.target), headers: HTTPHeaders(request.head.headers.map { ($0.name, $0.value) }),
-            body: request.body, snapshot: request.snapshot
-        )
-        let headers = answer.headers.map { (name: $0.name, value: $0.value) }
-        writeAnswer(status: Int(answer.status.code), headers: headers, body: answer.body, minorVersion: request.head.minorVersion, isHead: false)
+        let answer = OFREPEndpoint.answer(
+            path: PathPrefix.path(of: request.head.target), ifNoneMatch: request.head.values(named: "if-none-match"), body: request.body,
+            snapshot: request.snapshot)
+        writeAnswer(status: answer.status, headers: answer.headers, body: answer.body, minorVersion: request.head.minorVersion, isHead: false)
     }
 
     // MARK: - Writing answers

@@ -25,6 +25,7 @@ enum PeerAddress {
             }
         }
         guard converted != nil else { return nil }
-        return String(cString: text)
+        let length = text.firstIndex(of: 0) ?? text.count
+        return String(decoding: text[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

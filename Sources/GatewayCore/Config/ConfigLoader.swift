@@ -26,7 +26,7 @@ public enum ConfigLoader {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ConfigError(file: path, problems: [ConfigProblem(SourceMark(line: 1, column: 1), "the file is not valid UTF-8")])
         }
-        return LoadedConfig(config: try parse(text, file: path), sha256: SHA256.hex(data), stamp: stamp)
+        return LoadedConfig(config: try parse(text, file: path), sha256: ContentHash.sha256Hex(data), stamp: stamp)
     }
 
     /// The file's bytes, at most `maxFileBytes` of them.

@@ -87,7 +87,7 @@ extension Schedule {
     /// Identifies the schedule's content: start and every step.
     public var fingerprint: String {
         let text = "\(start.timeIntervalSince1970)|" + steps.map { "\($0.percent)/\($0.hold?.milliseconds ?? -1)" }.joined(separator: ",")
-        return String(SHA256.hex(Array(text.utf8)).prefix(16))
+        return String(ContentHash.sha256Hex(Array(text.utf8)).prefix(16))
     }
 }
 
