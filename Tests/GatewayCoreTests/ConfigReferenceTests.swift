@@ -19,8 +19,14 @@ struct ConfigReferenceTests {
     static let probes: [(section: String, yaml: String)] = [
         ("", "version: 1\nzz_probe: 1\n\(upstreams)\nflag: { key: f }"),
         ("admin.", "version: 1\nadmin: { zz_probe: 1 }\n\(upstreams)\nflag: { key: f }"),
-        ("upstreams.", "version: 1\nupstreams: { zz_probe: 1, old: { url: http://127.0.0.1:1 }, new: { url: http://127.0.0.1:2 } }\nflag: { key: f }"),
-        ("upstreams.", "version: 1\nupstreams: { old: { url: http://127.0.0.1:1, zz_probe: 1 }, new: { url: http://127.0.0.1:2 } }\nflag: { key: f }"),
+        (
+            "upstreams.",
+            "version: 1\nupstreams: { zz_probe: 1, old: { url: http://127.0.0.1:1 }, new: { url: http://127.0.0.1:2 } }\nflag: { key: f }"
+        ),
+        (
+            "upstreams.",
+            "version: 1\nupstreams: { old: { url: http://127.0.0.1:1, zz_probe: 1 }, new: { url: http://127.0.0.1:2 } }\nflag: { key: f }"
+        ),
         ("routes[]", "version: 1\n\(upstreams)\nroutes: [{ path_prefix: /a, zz_probe: 1 }]\nflag: { key: f }"),
         ("flag.", "version: 1\n\(upstreams)\nflag: { key: f, zz_probe: 1 }"),
         ("flag.identity", "version: 1\n\(upstreams)\nflag: { key: f, identity: [{ header: X, zz_probe: 1 }] }"),
@@ -29,15 +35,27 @@ struct ConfigReferenceTests {
         ("flag.targeting", "version: 1\n\(upstreams)\nflag: { key: f, targeting: [{ variant: new, header: { name: X, equals: y, zz_probe: 1 } }] }"),
         ("flag.test_override", "version: 1\n\(upstreams)\nflag: { key: f, test_override: { zz_probe: 1 } }"),
         ("fallback.", "version: 1\n\(upstreams)\nflag: { key: f }\nfallback: { zz_probe: 1 }"),
-        ("schedule.", "version: 1\n\(upstreams)\nflag: { key: f }\nschedule: { start: '2026-01-01T00:00:00Z', steps: [{ percent: 100 }], zz_probe: 1 }"),
-        ("schedule.steps", "version: 1\n\(upstreams)\nflag: { key: f }\nschedule: { start: '2026-01-01T00:00:00Z', steps: [{ percent: 100, zz_probe: 1 }] }"),
+        (
+            "schedule.",
+            "version: 1\n\(upstreams)\nflag: { key: f }\nschedule: { start: '2026-01-01T00:00:00Z', steps: [{ percent: 100 }], zz_probe: 1 }"
+        ),
+        (
+            "schedule.steps",
+            "version: 1\n\(upstreams)\nflag: { key: f }\nschedule: { start: '2026-01-01T00:00:00Z', steps: [{ percent: 100, zz_probe: 1 }] }"
+        ),
         ("guardrails.", "version: 1\n\(upstreams)\nflag: { key: f }\nguardrails: { zz_probe: 1 }"),
         ("guardrails.conversion", "version: 1\n\(upstreams)\nflag: { key: f }\nguardrails: { conversion: { zz_probe: 1 } }"),
-        ("guardrails.conversion", "version: 1\n\(upstreams)\nflag: { key: f }\nguardrails: { conversion: { start: { path_prefix: /a, zz_probe: 1 } } }"),
+        (
+            "guardrails.conversion",
+            "version: 1\n\(upstreams)\nflag: { key: f }\nguardrails: { conversion: { start: { path_prefix: /a, zz_probe: 1 } } }"
+        ),
         ("limits.", "version: 1\n\(upstreams)\nflag: { key: f }\nlimits: { zz_probe: 1 }"),
         ("state.", "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [http://127.0.0.1:2379] }, zz_probe: 1 }"),
         ("state.etcd.", "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [http://127.0.0.1:2379], zz_probe: 1 } }"),
-        ("state.etcd.tls", "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [https://127.0.0.1:2379], tls: { zz_probe: 1 } } }"),
+        (
+            "state.etcd.tls",
+            "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [https://127.0.0.1:2379], tls: { zz_probe: 1 } } }"
+        ),
     ]
 
     /// The keys the loader names for the probe's section.

@@ -87,7 +87,8 @@ enum AdminAuthorization {
             return nil
         }
         guard let peerIP, isLoopback(peerIP) else {
-            return .json(.forbidden, AdminJSON.encode(AdminError(error: "admin changes are accepted from loopback peers only unless \(tokenEnv) is set")))
+            return .json(
+                .forbidden, AdminJSON.encode(AdminError(error: "admin changes are accepted from loopback peers only unless \(tokenEnv) is set")))
         }
         return nil
     }

@@ -31,7 +31,9 @@ enum OFREPEvaluator {
     static func evaluateAll(body: [UInt8], snapshot: GatewayRuntime.Snapshot) -> Result<OFREPBulkEvaluation, OFREPFailure> {
         context(in: body).flatMap { context in
             identity(in: context).map { identity in
-                OFREPBulkEvaluation(flags: [evaluation(key: snapshot.active.config.flag.key, identity: identity, context: context, snapshot: snapshot)])
+                OFREPBulkEvaluation(flags: [
+                    evaluation(key: snapshot.active.config.flag.key, identity: identity, context: context, snapshot: snapshot)
+                ])
             }
         }
     }
@@ -57,7 +59,8 @@ enum OFREPEvaluator {
         }
     }
 
-    private static func evaluation(key: String, identity: String, context: [String: JSONValue], snapshot: GatewayRuntime.Snapshot) -> OFREPEvaluation {
+    private static func evaluation(key: String, identity: String, context: [String: JSONValue], snapshot: GatewayRuntime.Snapshot) -> OFREPEvaluation
+    {
         let percent = snapshot.flagState.effectivePercent
         let decision = snapshot.active.evaluator.decide(identity: identity, request: ContextAttributes(context: context), state: snapshot.flagState)
         return OFREPEvaluation(
