@@ -11,8 +11,8 @@ enum ChildProcesses {
         return NIOLockedValueBox([])
     }()
 
-    static func track(_ process: Process) {
-        running.withLockedValue { $0.append(process.processIdentifier) }
+    static func track(_ pid: pid_t) {
+        running.withLockedValue { $0.append(pid) }
     }
 
     /// A pid may have been reused since: only a process still running one of our binaries is ended.

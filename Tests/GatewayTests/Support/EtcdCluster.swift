@@ -17,7 +17,7 @@ final class EtcdCluster: Sendable {
     let members: [Member]
     /// One token for every member: members of different tokens refuse each other.
     private let token = "t-\(RandomSuffix.make())"
-    private let processes: NIOLockedValueBox<[String: Process]>
+    private let processes: NIOLockedValueBox<[String: ChildProcess]>
 
     var endpoints: [String] { members.map(\.clientURL) }
 
@@ -67,22 +67,21 @@ final class EtcdCluster: Sendable {
     }
 
     private func launch(_ member: Member) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary!)
         let cluster = members.map { "\($0.name)=\($0.peerURL)" }.joined(separator: ",")
-        process.arguments = [
+        let arguments = [
             "--name", member.name, "--data-dir", member.dataDirectory,
             "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
             "--listen-peer-urls", member.peerURL, "--initial-advertise-peer-urls", member.peerURL,
             "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", token,
             "--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "error",
         ]
-        process.standardOutput = FileHandle.nullDevice
         let log = member.dataDirectory + ".log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try process.run()
-        ChildProcesses.track(process)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? logHandle.close() }
+        let process = try ChildProcess(
+            executable: Self.binary!, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
+            standardOutput: logHandle.fileDescriptor, standardError: logHandle.fileDescriptor)
         processes.withLockedValue { $0[member.name] = process }
     }
 
@@ -124,12 +123,6 @@ final class EtcdCluster: Sendable {
             try? FileManager.default.removeItem(atPath: member.dataDirectory)
             try? FileManager.default.removeItem(atPath: member.dataDirectory + ".log")
         }
-    }
-}
-
-extension Process {
-    func signal(_ number: Int32) {
-        Glibc.kill(processIdentifier, number)
     }
 }
 

@@ -4,10 +4,13 @@ import NIOConcurrencyHelpers
 /// The real `checkout-gateway` binary as a child process, for what only a process can show:
 /// signals (SIGHUP, SIGTERM) and its exit code.
 final class GatewayProcess: Sendable {
-    let process: Process
+    let process: ChildProcess
     let publicPort: Int
     let adminPort: Int
     private let stderr: NIOLockedValueBox<String>
+    /// The read end of the child's stderr, kept for the process's life: a handle closes its
+    /// descriptor when released, and the child's log lines would then meet a broken pipe.
+    private let stderrReader: FileHandle
 
     /// The binary next to the test bundle (`swift build` puts both in the same folder).
     static var binary: URL {
@@ -17,38 +20,36 @@ final class GatewayProcess: Sendable {
     /// Starts the binary and waits for its "gateway listening" line. `standardOutput` is where
     /// the access log goes (default: discarded).
     /// `fileLimit` lowers the process's descriptor limit (`ulimit -n`) to run it out of them.
-    static func launch(arguments: [String], standardOutput: FileHandle = .nullDevice, fileLimit: Int? = nil) async throws -> GatewayProcess {
+    static func launch(arguments: [String], standardOutput: FileHandle? = nil, fileLimit: Int? = nil) async throws -> GatewayProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw ProcessFailure(description: "\(binary.path) is missing: run `swift build` before `swift test`")
         }
-        let process = Process()
-        if let fileLimit {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            // `;` rather than `&&`: dash forks for the last command of an and-list, and the test
-            // must signal the gateway itself.
-            process.arguments = ["-c", "ulimit -n \(fileLimit) || exit 1; exec \"$0\" \"$@\"", binary.path] + arguments
-        } else {
-            process.executableURL = binary
-            process.arguments = arguments
-        }
-        process.environment = ["LOG_LEVEL": "info", "PATH": "/usr/bin:/bin"]
+        // `;` rather than `&&`: dash forks for the last command of an and-list, and the test
+        // must signal the gateway itself.
+        let (executable, arguments) =
+            fileLimit.map { ("/bin/sh", ["-c", "ulimit -n \($0) || exit 1; exec \"$0\" \"$@\"", binary.path] + arguments) } ?? (
+                binary.path, arguments
+            )
         let errorPipe = Pipe()
-        process.standardError = errorPipe
-        process.standardOutput = standardOutput
+        let discard = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
+        let process = try ChildProcess(
+            executable: executable, arguments: arguments, environment: ["LOG_LEVEL": "info", "PATH": "/usr/bin:/bin"],
+            standardOutput: (standardOutput ?? discard).fileDescriptor, standardError: errorPipe.fileHandleForWriting.fileDescriptor)
+        try discard.close()
+        try errorPipe.fileHandleForWriting.close()
         let stderr = NIOLockedValueBox("")
         errorPipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             stderr.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
         }
-        try process.run()
-        ChildProcesses.track(process)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             let text = stderr.withLockedValue { $0 }
             if let line = text.split(separator: "\n").first(where: { $0.contains("gateway listening") }),
                 let publicPort = port(in: line, key: "listen"), let adminPort = port(in: line, key: "admin")
             {
-                return GatewayProcess(process: process, publicPort: publicPort, adminPort: adminPort, stderr: stderr)
+                return GatewayProcess(
+                    process: process, publicPort: publicPort, adminPort: adminPort, stderr: stderr, stderrReader: errorPipe.fileHandleForReading)
             }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(20))
@@ -59,35 +60,30 @@ final class GatewayProcess: Sendable {
 
     /// Runs the binary to its end (at most `limit`) and returns its exit status, stdout and stderr.
     static func run(arguments: [String], within limit: Duration = .seconds(20)) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"]
         let outputFile = TemporaryFiles.path("stdout.txt")
         let errorFile = TemporaryFiles.path("stderr.txt")
         _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         let outputHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
         let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-        process.standardOutput = outputHandle
-        process.standardError = errorHandle
-        try process.run()
-        ChildProcesses.track(process)
-        let deadline = ContinuousClock.now + limit
-        while process.isRunning && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let process = try ChildProcess(
+            executable: binary.path, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
+            standardOutput: outputHandle.fileDescriptor, standardError: errorHandle.fileDescriptor)
         try outputHandle.close()
         try errorHandle.close()
-        guard !process.isRunning else {
-            process.terminate()
+        let status: Int32
+        do {
+            status = try await process.waitForExit(within: limit)
+        } catch {
+            process.signal(SIGKILL)
             throw ProcessFailure(description: "\(arguments) did not exit")
         }
         let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-        return (process.terminationStatus, read(outputFile), read(errorFile))
+        return (status, read(outputFile), read(errorFile))
     }
 
-    private init(process: Process, publicPort: Int, adminPort: Int, stderr: NIOLockedValueBox<String>) {
+    private init(process: ChildProcess, publicPort: Int, adminPort: Int, stderr: NIOLockedValueBox<String>, stderrReader: FileHandle) {
+        self.stderrReader = stderrReader
         self.process = process
         self.publicPort = publicPort
         self.adminPort = adminPort
@@ -121,15 +117,12 @@ final class GatewayProcess: Sendable {
 
     /// Waits for the process to end (at most `limit`) and returns its exit status.
     func exitStatus(within limit: Duration = .seconds(20)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + limit
-        while process.isRunning && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        guard !process.isRunning else {
+        do {
+            return try await process.waitForExit(within: limit)
+        } catch {
             process.terminate()
             throw ProcessFailure(description: "the gateway did not exit")
         }
-        return process.terminationStatus
     }
 
     private static func port(in line: Substring, key: String) -> Int? {
