@@ -28,10 +28,16 @@ struct AdminOptions: ParsableArguments {
             switch response.status {
             case 401: Self.fail("\(operation) refused (401): set \(tokenEnv) to the gateway's admin token")
             case 403: Self.fail("\(operation) refused (403): without a token only loopback peers may change the gateway; set \(tokenEnv)")
+            case 409: Self.fail("\(operation) refused: \(AdminOptions.errorText(response.body) ?? detail)")
             default: Self.fail("\(url) answered \(response.status): \(detail)")
             }
         }
         print(StatusSummary.render(try StatusReport.decode(response.body)))
+    }
+
+    /// The `error` field of an admin answer's JSON body.
+    static func errorText(_ body: Data) -> String? {
+        (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["error"] as? String
     }
 
     static func fail(_ message: String) -> Never {
@@ -49,6 +55,20 @@ struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Kill switch off and guardrail rollback latch cleared.")
     @OptionGroup var options: AdminOptions
     func run() throws { try options.post("resume") }
+}
+
+struct Promote: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Approve leaving the schedule step that waits for approval (approve: true); the ramp moves on at once.")
+    @OptionGroup var options: AdminOptions
+    func run() throws { try options.post("promote") }
+}
+
+struct Abort: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stop the rollout: everyone old (rollback latch, reason aborted) until `resume`.")
+    @OptionGroup var options: AdminOptions
+    func run() throws { try options.post("abort") }
 }
 
 struct Reload: ParsableCommand {

@@ -245,6 +245,29 @@ struct ConfigLoaderTests {
         #expect(found.map(\.mark.line) == [10, 12, 13, 13, 15, 16])
     }
 
+    @Test func approvalGates() throws {
+        let gated = try ConfigLoader.parse(
+            Self.minimal + """
+
+                schedule:
+                  start: 2026-01-01T00:00:00Z
+                  steps:
+                    - { percent: 10, hold: 1h, approve: true }
+                    - { percent: 100 }
+                """, file: "gateway.yaml")
+        #expect(gated.schedule?.steps.map(\.approve) == [true, false])
+        let found = problems(
+            Self.minimal + """
+
+                schedule:
+                  start: 2026-01-01T00:00:00Z
+                  steps:
+                    - { percent: 10, hold: 1h, approve: maybe }
+                    - { percent: 100, approve: true }
+                """)
+        #expect(found.map(\.message) == ["schedule.steps[0].approve must be true or false, got maybe", "schedule.steps[1].approve: the last step has no next step to approve"])
+    }
+
     @Test func errorOutputHasFileLineColumnAndCaret() {
         do {
             _ = try ConfigLoader.parse(Self.minimal + "\n  percent: 150", file: "conf/gateway.yaml")

@@ -39,11 +39,12 @@ enum AdminRoutes {
             let answer = OFREPEndpoint.answer(
                 path: path, ifNoneMatch: headers["if-none-match"], body: body, snapshot: runtime.snapshot())
             return Answer(status: HTTPResponseStatus(statusCode: answer.status), headers: HTTPHeaders(answer.headers), body: answer.body)
-        case (.POST, "/admin/kill"), (.POST, "/admin/resume"), (.POST, "/admin/reload"):
+        case (.POST, "/admin/kill"), (.POST, "/admin/resume"), (.POST, "/admin/reload"), (.POST, "/admin/promote"), (.POST, "/admin/abort"):
             if let refusal = AdminAuthorization.refusal(headers: headers, peerIP: peerIP, runtime: runtime) { return refusal }
             let actor = AdminAuthorization.actor(peerIP: peerIP, runtime: runtime)
             return await operate(String(path.dropFirst("/admin/".count)), actor: actor, runtime: runtime)
-        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/status"), (_, "/admin/kill"), (_, "/admin/resume"), (_, "/admin/reload"):
+        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/status"), (_, "/admin/kill"), (_, "/admin/resume"), (_, "/admin/reload"),
+            (_, "/admin/promote"), (_, "/admin/abort"):
             var answer = Answer.json(.methodNotAllowed, AdminJSON.encode(AdminError(error: "method not allowed")))
             answer.headers.add(name: "Allow", value: path.hasPrefix("/admin/") ? "POST" : "GET")
             return answer
@@ -52,16 +53,31 @@ enum AdminRoutes {
         }
     }
 
+    /// A change in effect here that the store has not confirmed within its timeout (503).
+    private static func notConfirmed(_ operation: String, runtime: GatewayRuntime) -> Answer {
+        let message =
+            "\(operation) is in effect on this replica, but the \(runtime.store.kind) state store did not confirm it in time, "
+            + "so other replicas may not have it yet; it is written as soon as the store answers (watch gateway_state_store_up)"
+        runtime.logger.error("admin operation not confirmed by the state store", metadata: ["operation": "\(operation)"])
+        return .json(.serviceUnavailable, AdminJSON.encode(AdminError(error: message)))
+    }
+
     private static func operate(_ operation: String, actor: String, runtime: GatewayRuntime) async -> Answer {
         switch operation {
-        case "kill", "resume":
-            let confirmed = operation == "kill" ? await runtime.kill(by: actor) : await runtime.resume(by: actor)
-            if confirmed { return .json(.ok, runtime.statusReport().encoded()) }
-            let message =
-                "\(operation) is in effect on this replica, but the \(runtime.store.kind) state store did not confirm it in time, "
-                + "so other replicas may not have it yet; it is written as soon as the store answers (watch gateway_state_store_up)"
-            runtime.logger.error("admin operation not confirmed by the state store", metadata: ["operation": "\(operation)"])
-            return .json(.serviceUnavailable, AdminJSON.encode(AdminError(error: message)))
+        case "kill", "resume", "abort":
+            let confirmed: Bool
+            switch operation {
+            case "kill": confirmed = await runtime.kill(by: actor)
+            case "resume": confirmed = await runtime.resume(by: actor)
+            default: confirmed = await runtime.abort(by: actor)
+            }
+            return confirmed ? .json(.ok, runtime.statusReport().encoded()) : notConfirmed(operation, runtime: runtime)
+        case "promote":
+            switch await runtime.promote(by: actor) {
+            case .promoted(_, confirmed: true): return .json(.ok, runtime.statusReport().encoded())
+            case .promoted(_, confirmed: false): return notConfirmed(operation, runtime: runtime)
+            case .refused(let reason): return .json(.conflict, AdminJSON.encode(AdminError(error: "nothing to promote: \(reason)")))
+            }
         default:
             switch await Blocking.run({ runtime.reload(force: true) }) {
             case .applied, .unchanged:

@@ -48,7 +48,10 @@ extension GatewayRuntime {
             schedule: config.schedule.map { schedule in
                 StatusReport.SchedulePart(
                     step: persisted.schedule.map { $0.step + 1 }, steps: schedule.steps.count, percent: ramp.effectivePercent,
-                    enteredAt: persisted.schedule?.enteredAt, nextStepAt: ramp.nextStepAt
+                    enteredAt: persisted.schedule?.enteredAt, nextStepAt: ramp.nextStepAt,
+                    approve: persisted.schedule.flatMap { $0.step < schedule.steps.count ? schedule.steps[$0.step].approve : nil },
+                    awaitingApprovalSince: persisted.schedule?.awaitingApprovalSince, approvedBy: persisted.schedule?.approvedBy,
+                    approvedAt: persisted.schedule?.approvedAt
                 )
             },
             guardrails: config.guardrails.map { guardrails in

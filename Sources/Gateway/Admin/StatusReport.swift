@@ -54,11 +54,20 @@ public struct StatusReport: Codable, Sendable {
         public var percent: Int
         public var enteredAt: Date?
         public var nextStepAt: Date?
+        /// The current step is an approval gate: leaving it needs a promote.
+        public var approve: Bool?
+        /// Ready to leave (hold over, guardrails go) and waiting for a promote since then.
+        public var awaitingApprovalSince: Date?
+        public var approvedBy: String?
+        public var approvedAt: Date?
 
         enum CodingKeys: String, CodingKey {
-            case step, steps, percent
+            case step, steps, percent, approve
             case enteredAt = "entered_at"
             case nextStepAt = "next_step_at"
+            case awaitingApprovalSince = "awaiting_approval_since"
+            case approvedBy = "approved_by"
+            case approvedAt = "approved_at"
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 
 /// The human summary `checkout-gateway status` prints from `/status`.
 public enum StatusSummary {
@@ -10,7 +11,12 @@ public enum StatusSummary {
             let how = flag.killReason ?? "by \(flag.killedBy ?? "an operator")"
             state = "KILLED \(how)\(flag.killedAt.map { " at \(iso($0))" } ?? "")"
         }
-        if flag.latched { state += "; ROLLED BACK by guardrails: \(flag.latchReason ?? "no reason recorded")" }
+        if flag.latched {
+            state +=
+                flag.latchReason == StateChange.abortReason
+                ? "; ABORTED by \(flag.latchedBy ?? "an operator") (everyone old until resume)"
+                : "; ROLLED BACK by guardrails: \(flag.latchReason ?? "no reason recorded")"
+        }
         if flag.stateUnknown == true { state = "STATE UNKNOWN: the rollout state was never read from etcd, everyone gets old" }
         lines.append("flag \(flag.key): \(state)")
         // What shoppers get, not what the ramp would give: nobody gets new while off, killed,
@@ -22,6 +28,16 @@ public enum StatusSummary {
             if let step = schedule.step {
                 let next = schedule.nextStepAt.map { ", next step not before \(iso($0))" } ?? " (last step)"
                 lines.append("schedule: step \(step) of \(schedule.steps) at \(schedule.percent)%\(next)")
+                if let by = schedule.approvedBy {
+                    lines.append("approval: approved by \(by)\(schedule.approvedAt.map { " at \(iso($0))" } ?? ""); the ramp moves on")
+                } else if let since = schedule.awaitingApprovalSince {
+                    let verdict = report.guardrails.map { " (guardrails now: \($0.verdict.replacingOccurrences(of: "_", with: " ")))" } ?? ""
+                    lines.append(
+                        "approval: WAITING FOR APPROVAL since \(iso(since)) (\(ago(since, now)))\(verdict): `checkout-gateway promote` moves on, `abort` rolls back"
+                    )
+                } else if schedule.approve == true {
+                    lines.append("approval: this step is a gate; it waits for `promote` once its hold is over and the guardrails say go")
+                }
             } else {
                 lines.append("schedule: not started\(schedule.nextStepAt.map { ", starts \(iso($0))" } ?? "")")
             }

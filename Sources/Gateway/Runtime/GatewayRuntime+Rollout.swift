@@ -53,6 +53,77 @@ extension GatewayRuntime {
         await change(.resume(by: actor, at: Date()))
     }
 
+    /// The rollback latch with reason `aborted`: everyone old until a resume.
+    func abort(by actor: String) async -> Bool {
+        await change(.abort(by: actor, at: Date()))
+    }
+
+    enum PromoteOutcome: Sendable, Equatable {
+        /// The step that waited for approval (0-based) is approved; the ramp leaves it at its
+        /// next evaluation. `confirmed`: the store has it.
+        case promoted(step: Int, confirmed: Bool)
+        /// Nothing waits for approval; the reason says what does.
+        case refused(String)
+    }
+
+    /// Approves leaving the step that waits for approval. Only a step that is waiting can be
+    /// approved: its hold is over and the guardrails said go, so an approval is always given
+    /// with the criteria in view.
+    func promote(by actor: String) async -> PromoteOutcome {
+        let now = Date()
+        let (proposal, actions) = box.withLockedValue { state -> (Result<(StateChange, Int), PromoteRefusal>, [Action]) in
+            switch Self.promotion(of: state.machine.effective, config: state.snapshot.active.config, by: actor, at: now) {
+            case .failure(let refusal):
+                return (.failure(refusal), [])
+            case .success(let change):
+                let actions = self.apply(&state) { $0.propose(change) }
+                state.proposals += 1
+                return (.success((change, state.proposals)), actions)
+            }
+        }
+        run(actions)
+        switch proposal {
+        case .failure(let refusal):
+            return .refused(refusal.reason)
+        case .success(let (change, sequence)):
+            let confirmed = await waitUntilSettled(sequence, within: storeTimeout)
+            guard case .promote(let approved, _, _, _) = change else { return .refused("not a promotion") }
+            let effective = box.withLockedValue { $0.machine.effective.schedule }
+            // Superseded: the schedule moved between reading it and writing the approval.
+            if confirmed, effective?.step == approved.step, effective?.approvedBy == nil {
+                return .refused("the schedule changed while approving; check `status` and promote again")
+            }
+            return .promoted(step: approved.step, confirmed: confirmed)
+        }
+    }
+
+    struct PromoteRefusal: Error {
+        var reason: String
+    }
+
+    /// The promote change for `state`, or why there is nothing to approve.
+    static func promotion(of state: PersistedState, config: GatewayConfig, by actor: String, at now: Date) -> Result<StateChange, PromoteRefusal> {
+        guard let schedule = config.schedule else { return .failure(PromoteRefusal(reason: "no schedule is configured")) }
+        guard let progress = state.schedule, progress.fingerprint == schedule.fingerprint, progress.step < schedule.steps.count else {
+            return .failure(PromoteRefusal(reason: "the schedule has not started"))
+        }
+        let step = schedule.steps[progress.step]
+        let name = "step \(progress.step + 1) of \(schedule.steps.count) (\(step.percent)%)"
+        if state.killed { return .failure(PromoteRefusal(reason: "the kill switch is on: resume first")) }
+        if state.latched { return .failure(PromoteRefusal(reason: "the rollout is rolled back (\(state.latchReason ?? "latched")): resume first")) }
+        guard step.approve else { return .failure(PromoteRefusal(reason: "\(name) has no approval gate (approve: true)")) }
+        if let by = progress.approvedBy { return .failure(PromoteRefusal(reason: "\(name) is already approved by \(by)")) }
+        guard progress.awaitingApprovalSince != nil else {
+            let holdOver = step.hold.map { progress.enteredAt.addingTimeInterval($0.seconds) }
+            let when = holdOver.map { " (its hold ends \(ISO8601DateFormatter().string(from: $0)))" } ?? ""
+            return .failure(PromoteRefusal(reason: "\(name) is not waiting for approval yet: it waits once its hold is over and the guardrails say go\(when)"))
+        }
+        var approved = progress
+        approved.approvedBy = actor
+        approved.approvedAt = now
+        return .success(.promote(approved.inWholeSeconds, replacing: progress, by: actor, at: now))
+    }
+
     private func change(_ change: StateChange) async -> Bool {
         let (actions, sequence) = box.withLockedValue { state -> ([Action], Int) in
             let actions = self.apply(&state) { $0.propose(change) }
@@ -144,6 +215,10 @@ extension GatewayRuntime {
             fields += [("by", by), ("at", ISO8601DateFormatter().string(from: at)), ("reason", reason)]
         case .schedule(let progress, _):
             fields += [("step", String(progress.step + 1))]
+        case .promote(let progress, _, let by, let at):
+            fields += [("by", by), ("at", ISO8601DateFormatter().string(from: at)), ("step", String(progress.step + 1))]
+        case .abort(let by, let at):
+            fields += [("by", by), ("at", ISO8601DateFormatter().string(from: at))]
         }
         return "{" + fields.map { "\(JSONString.quote($0.0)):\(JSONString.quote($0.1))" }.joined(separator: ",") + "}"
     }
@@ -267,8 +342,7 @@ extension GatewayRuntime {
                         progress: effective.schedule, latched: effective.latched, windows: pair, now: now
                     ))
                 if let reason = decision.latchReason { changes.append(.latch(reason: reason, by: replicaID, at: now)) }
-                if var progress = decision.progress, progress != effective.schedule {
-                    progress.enteredAt = Date(timeIntervalSince1970: progress.enteredAt.timeIntervalSince1970.rounded(.down))
+                if let progress = decision.progress?.inWholeSeconds, progress != effective.schedule {
                     changes.append(.schedule(progress, replacing: effective.schedule))
                 }
                 state.ramp = RampView(

@@ -85,9 +85,17 @@ final class EtcdStateStore: RolloutStateStore {
             request = Etcd.TxnRequest(
                 compare: [.absent(latchKey)], success: [.put(latchKey, Self.encoded(LatchRecord(reason: reason, by: by, at: at)))]
             )
+        case .abort(let by, let at):
+            request = Etcd.TxnRequest(
+                compare: [.absent(latchKey)],
+                success: [.put(latchKey, Self.encoded(LatchRecord(reason: StateChange.abortReason, by: by, at: at)))]
+            )
         case .schedule(let progress, let replacing):
             let guardCompare: Etcd.Compare = replacing.map { .holds(scheduleKey, Self.encoded($0)) } ?? .absent(scheduleKey)
             request = Etcd.TxnRequest(compare: [guardCompare], success: [.put(scheduleKey, Self.encoded(progress))])
+        case .promote(let approved, let replacing, _, _):
+            request = Etcd.TxnRequest(
+                compare: [.holds(scheduleKey, Self.encoded(replacing))], success: [.put(scheduleKey, Self.encoded(approved))])
         }
         do {
             let response: Etcd.TxnResponse = try client.call("/v3/kv/txn", request)
@@ -95,8 +103,8 @@ final class EtcdStateStore: RolloutStateStore {
             if response.succeeded == true { return .committed(nil, revision: revision) }
             switch change {
             // Already killed or already latched: the fleet is where this change wanted it.
-            case .kill, .latch, .resume: return .committed(nil, revision: revision)
-            case .schedule: return .superseded
+            case .kill, .latch, .abort, .resume: return .committed(nil, revision: revision)
+            case .schedule, .promote: return .superseded
             }
         } catch {
             return .failed("\(error)")

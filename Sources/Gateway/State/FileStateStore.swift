@@ -15,6 +15,7 @@ struct FileStateStore: RolloutStateStore {
     /// This process is the file's only writer, so the new state is the change on top of the
     /// state it last wrote.
     func commit(_ change: StateChange, onto state: PersistedState) -> CommitOutcome {
+        if case .promote(_, let replacing, _, _) = change, state.schedule != replacing { return .superseded }
         let next = change.applied(to: state)
         do {
             try save(next)

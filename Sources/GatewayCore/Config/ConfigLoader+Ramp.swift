@@ -8,7 +8,7 @@ extension ConfigDecoder {
             if items.isEmpty { fail(stepsNode.mark, "schedule.steps must have at least one step") }
             for (index, item) in items.enumerated() {
                 let path = "schedule.steps[\(index)]"
-                guard let stepMap = mapping(item, path, allowed: ["percent", "hold"]) else { continue }
+                guard let stepMap = mapping(item, path, allowed: ["percent", "hold", "approve"]) else { continue }
                 let percent = required(stepMap["percent"], in: stepMap, "\(path).percent").flatMap {
                     integer($0, "\(path).percent", in: 0...100)
                 }
@@ -19,10 +19,14 @@ extension ConfigDecoder {
                 } else {
                     hold = required(stepMap["hold"], in: stepMap, "\(path).hold").flatMap { duration($0, "\(path).hold") }
                 }
+                let approve = bool(stepMap["approve"], "\(path).approve") ?? false
+                if isLast, approve, let approveNode = stepMap["approve"] {
+                    fail(approveNode.mark, "\(path).approve: the last step has no next step to approve")
+                }
                 if let percent, let previous = steps.last, percent < previous.percent, let percentNode = stepMap["percent"] {
                     fail(percentNode.mark, "\(path).percent must not be lower than the step before (\(previous.percent))")
                 }
-                if let percent { steps.append(Schedule.Step(percent: percent, hold: hold)) }
+                if let percent { steps.append(Schedule.Step(percent: percent, hold: hold, approve: approve)) }
             }
         }
         guard let start, !steps.isEmpty else { return nil }

@@ -170,10 +170,15 @@ public struct Schedule: Sendable, Equatable {
     public struct Step: Sendable, Equatable {
         public var percent: Int
         public var hold: Duration?
+        /// Leaving this step needs an operator's `promote` besides the hold and a go from the
+        /// guardrails (an approval gate). Not part of the schedule's fingerprint: adding a gate
+        /// to a running schedule keeps its position.
+        public var approve: Bool
 
-        public init(percent: Int, hold: Duration?) {
+        public init(percent: Int, hold: Duration?, approve: Bool = false) {
             self.percent = percent
             self.hold = hold
+            self.approve = approve
         }
     }
 

@@ -55,12 +55,18 @@ public enum RampController {
             progress = ScheduleProgress(fingerprint: fingerprint, step: 0, enteredAt: input.now)
         }
         var current = progress!
-        let holdOver = schedule.steps[current.step].hold.map { current.enteredAt.addingTimeInterval($0.seconds) }
+        let step = schedule.steps[current.step]
+        let holdOver = step.hold.map { current.enteredAt.addingTimeInterval($0.seconds) }
         // Without guardrails the schedule runs on time alone; with them it needs a clean window
-        // with enough requests, and never advances while latched or latching.
+        // with enough requests, and never advances while latched or latching. An approval gate
+        // also needs an operator's promote: until then the step waits, and says since when.
         let mayAdvance = input.guardrails == nil || (verdict == .go && !input.latched && latchReason == nil)
         if let holdOver, input.now >= holdOver, mayAdvance, current.step + 1 < schedule.steps.count {
-            current = ScheduleProgress(fingerprint: fingerprint, step: current.step + 1, enteredAt: input.now)
+            if !step.approve || current.isApproved {
+                current = ScheduleProgress(fingerprint: fingerprint, step: current.step + 1, enteredAt: input.now)
+            } else if current.awaitingApprovalSince == nil {
+                current.awaitingApprovalSince = input.now
+            }
         }
         let nextStepAt = schedule.steps[current.step].hold.map { current.enteredAt.addingTimeInterval($0.seconds) }
         return Decision(

@@ -34,10 +34,17 @@ public struct PersistedState: Codable, Sendable, Equatable {
 
 /// Where a schedule is: which step, since when. `fingerprint` identifies the schedule it belongs
 /// to, so an edited schedule starts afresh while an unchanged one resumes after a restart.
+///
+/// At a step with `approve: true`, the leader records when the step became ready to leave (hold
+/// over, guardrails go) in `awaitingApprovalSince`; a `promote` records who approved. Both belong
+/// to this step only: the next step starts with neither.
 public struct ScheduleProgress: Codable, Sendable, Equatable {
     public var fingerprint: String
     public var step: Int
     public var enteredAt: Date
+    public var awaitingApprovalSince: Date?
+    public var approvedBy: String?
+    public var approvedAt: Date?
 
     public init(fingerprint: String, step: Int, enteredAt: Date) {
         self.fingerprint = fingerprint
@@ -45,8 +52,24 @@ public struct ScheduleProgress: Codable, Sendable, Equatable {
         self.enteredAt = enteredAt
     }
 
+    public var isApproved: Bool { approvedBy != nil }
+
+    /// The dates cut to whole seconds, as the stores keep them: a position compared with what a
+    /// store holds (etcd's compare-and-set) must be equal to it byte for byte.
+    public var inWholeSeconds: ScheduleProgress {
+        func whole(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
+        var copy = self
+        copy.enteredAt = whole(enteredAt)
+        copy.awaitingApprovalSince = awaitingApprovalSince.map(whole)
+        copy.approvedAt = approvedAt.map(whole)
+        return copy
+    }
+
     enum CodingKeys: String, CodingKey {
         case fingerprint, step
         case enteredAt = "entered_at"
+        case awaitingApprovalSince = "awaiting_approval_since"
+        case approvedBy = "approved_by"
+        case approvedAt = "approved_at"
     }
 }

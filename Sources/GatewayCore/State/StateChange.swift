@@ -13,6 +13,11 @@ public enum StateChange: Sendable, Equatable {
     /// The schedule advanced (or started); `replacing` is the position it was computed from, so
     /// a store can refuse it when another replica moved the schedule in between.
     case schedule(ScheduleProgress, replacing: ScheduleProgress?)
+    /// An operator approved leaving the step that waits for approval: `approved` is `replacing`
+    /// with who and when, refused by a store whose schedule moved meanwhile.
+    case promote(ScheduleProgress, replacing: ScheduleProgress, by: String, at: Date)
+    /// An operator stopped the rollout: the rollback latch with reason `aborted`, until a resume.
+    case abort(by: String, at: Date)
 
     /// The state after this change.
     public func applied(to state: PersistedState) -> PersistedState {
@@ -39,8 +44,10 @@ public enum StateChange: Sendable, Equatable {
             state.latchReason = reason
             state.latchedAt = at
             state.latchedBy = by
-        case .schedule(let progress, _):
+        case .schedule(let progress, _), .promote(let progress, _, _, _):
             state.schedule = progress
+        case .abort(let by, let at):
+            return StateChange.latch(reason: Self.abortReason, by: by, at: at).applied(to: state)
         }
         return state
     }
@@ -48,7 +55,7 @@ public enum StateChange: Sendable, Equatable {
     /// Operator actions go to the audit log; the ramp's own steps are logged as ramp events.
     public var isOperatorAction: Bool {
         switch self {
-        case .kill, .resume: true
+        case .kill, .resume, .promote, .abort: true
         case .latch, .schedule: false
         }
     }
@@ -60,6 +67,12 @@ public enum StateChange: Sendable, Equatable {
         case .resume: "resume"
         case .latch: "latch"
         case .schedule: "step"
+        case .promote: "promote"
+        case .abort: "abort"
         }
     }
+
+    /// The latch reason an abort records.
+    public static let abortReason = "aborted"
+
 }
