@@ -8,7 +8,10 @@ struct CheckoutGateway: AsyncParsableCommand {
         commandName: "checkout-gateway",
         abstract: "A reverse proxy that rolls a new checkout out safely: flag decision, fallback to the old checkout.",
         version: GatewayVersion.current,
-        subcommands: [Serve.self, Validate.self, Explain.self, Status.self, Kill.self, Resume.self, Promote.self, Abort.self, Reload.self, Smoke.self, Demo.self],
+        subcommands: [
+            Serve.self, Validate.self, Explain.self, Status.self, Kill.self, Resume.self, Promote.self, Abort.self, Reload.self, Smoke.self,
+            Demo.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }

@@ -67,7 +67,9 @@ struct ApprovalGateTests {
         #expect(promoted.schedule?.approvedBy == "peer 127.0.0.1")
         let aborted = StateChange.abort(by: "token", at: start).applied(to: promoted)
         #expect(aborted.latched && aborted.latchReason == "aborted" && aborted.latchedBy == "token")
-        #expect(StateChange.abort(by: "token", at: start).isOperatorAction && StateChange.promote(approved, replacing: approved, by: "x", at: start).isOperatorAction)
+        #expect(
+            StateChange.abort(by: "token", at: start).isOperatorAction
+                && StateChange.promote(approved, replacing: approved, by: "x", at: start).isOperatorAction)
         #expect(!StateChange.resume(by: "x", at: start).applied(to: aborted).latched, "resume clears an abort")
     }
 

@@ -265,7 +265,10 @@ struct ConfigLoaderTests {
                     - { percent: 10, hold: 1h, approve: maybe }
                     - { percent: 100, approve: true }
                 """)
-        #expect(found.map(\.message) == ["schedule.steps[0].approve must be true or false, got maybe", "schedule.steps[1].approve: the last step has no next step to approve"])
+        #expect(
+            found.map(\.message) == [
+                "schedule.steps[0].approve must be true or false, got maybe", "schedule.steps[1].approve: the last step has no next step to approve",
+            ])
     }
 
     @Test func errorOutputHasFileLineColumnAndCaret() {

@@ -141,12 +141,16 @@ struct RampControllerTests {
         var guardrails = Guardrails()
         guardrails.conversion = Conversion(
             start: RequestMatch(pathPrefix: "/checkout", method: "GET"), done: RequestMatch(pathPrefix: "/orders", method: "POST"))
-        let worse = WindowPair(old: Self.summary(requests: 500, starts: 200, dones: 100), new: Self.summary(requests: 500, starts: 200, dones: 80))
+        let worse = WindowPair(
+            old: Self.summary(requests: 5000, starts: 2000, dones: 1000), new: Self.summary(requests: 5000, starts: 2000, dones: 800))
         guard case .breach(let reason) = GuardrailJudge.verdict(guardrails, windows: worse) else {
             Issue.record("expected a breach")
             return
         }
-        #expect(reason.hasPrefix("conversion new/old 0.8 < 0.9"))
+        #expect(reason.hasPrefix("conversion new/old 0.8 < 0.9 (new 800 of 2000 checkouts, old 1000 of 2000"), "\(reason)")
+        #expect(reason.hasSuffix("; p = 3.88e-04 < 0.05)"), "the p-value is in the message: \(reason)")
+        let noisy = WindowPair(old: Self.summary(requests: 500, starts: 200, dones: 100), new: Self.summary(requests: 500, starts: 200, dones: 80))
+        #expect(GuardrailJudge.verdict(guardrails, windows: noisy) == .go, "the same ratio on 200 checkouts is within noise (p = 0.14)")
         let fine = WindowPair(old: Self.summary(requests: 500, starts: 200, dones: 100), new: Self.summary(requests: 500, starts: 200, dones: 95))
         #expect(GuardrailJudge.verdict(guardrails, windows: fine) == .go)
         let fewCheckouts = WindowPair(

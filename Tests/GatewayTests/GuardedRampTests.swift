@@ -113,6 +113,21 @@ struct GuardedRampTests {
             let metrics = MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text)
             #expect(metrics.value("gateway_conversions_total", ["variant=new", "stage=start"]) == 2)
             #expect(metrics.value("gateway_conversions_total", ["variant=new", "stage=done"]) == 1)
+
+            // A retried order (same Idempotency-Key, on a new connection) is one conversion; another
+            // order of the same shopper is another.
+            for key in ["order-1", "order-1", "order-1", "order-2"] {
+                let placed = try await TestClient.send(
+                    port: h.port, method: .POST, path: "/checkout/orders", headers: [("X-User-Id", "b"), ("Idempotency-Key", key)], body: [1])
+                #expect(placed.status == 200)
+            }
+            let after = MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text)
+            #expect(after.value("gateway_conversions_total", ["variant=new", "stage=done"]) == 3, "1 without a key + order-1 once + order-2")
+            let status = try await h.status()
+            #expect(status[path: "guardrails.conversion.new_starts"] as? Int == 2)
+            #expect(status[path: "guardrails.conversion.new_dones"] as? Int == 3)
+            #expect(status[path: "guardrails.conversion.p_value"] is Double)
+            #expect(status[path: "guardrails.conversion.confidence"] as? Double == 0.95)
         }
     }
 }

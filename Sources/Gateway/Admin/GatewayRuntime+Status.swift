@@ -55,18 +55,24 @@ extension GatewayRuntime {
                 )
             },
             guardrails: config.guardrails.map { guardrails in
+                let judged = ramp.judged ?? WindowPair(old: windows[.old]!, new: windows[.new]!)
+                var part: StatusReport.GuardrailPart
                 switch ramp.verdict {
                 case .noVerdict:
                     // Why there is none yet: the requests judged (the fleet's on an etcd leader) against the minimum.
-                    StatusReport.GuardrailPart(
-                        verdict: "no_verdict",
-                        reason:
-                            "\((ramp.judged ?? WindowPair(old: windows[.old]!, new: windows[.new]!)).new.requests) of \(guardrails.minRequests) requests on new in the window",
-                        action: guardrails.action.rawValue
-                    )
-                case .go: StatusReport.GuardrailPart(verdict: "go", reason: nil, action: guardrails.action.rawValue)
-                case .breach(let reason): StatusReport.GuardrailPart(verdict: "breach", reason: reason, action: guardrails.action.rawValue)
+                    part = StatusReport.GuardrailPart(
+                        verdict: "no_verdict", reason: "\(judged.new.requests) of \(guardrails.minRequests) requests on new in the window",
+                        action: guardrails.action.rawValue)
+                case .go: part = StatusReport.GuardrailPart(verdict: "go", reason: nil, action: guardrails.action.rawValue)
+                case .breach(let reason): part = StatusReport.GuardrailPart(verdict: "breach", reason: reason, action: guardrails.action.rawValue)
                 }
+                if let conversion = guardrails.conversion {
+                    let test = GuardrailJudge.conversionTest(conversion, windows: judged)
+                    part.conversion = StatusReport.ConversionPart(
+                        newStarts: test.newStarts, newDones: test.newDones, oldStarts: test.oldStarts, oldDones: test.oldDones, ratio: test.ratio,
+                        pValue: test.pValue, minRatio: conversion.minRatio, confidence: conversion.confidence)
+                }
+                return part
             },
             window: window,
             windowSeconds: Int((config.guardrails?.window ?? Guardrails().window).components.seconds),

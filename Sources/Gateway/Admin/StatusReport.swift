@@ -76,6 +76,32 @@ public struct StatusReport: Codable, Sendable {
         public var verdict: String
         public var reason: String?
         public var action: String
+        /// With `guardrails.conversion`: the comparison the judge makes, on the windows it judged.
+        public var conversion: ConversionPart?
+    }
+
+    /// New's conversion against old's: counts, the ratio, and the one-sided test's p-value
+    /// against `min_ratio` (a breach needs `ratio < min_ratio` and `p_value < 1 - confidence`).
+    public struct ConversionPart: Codable, Sendable {
+        public var newStarts: Int
+        public var newDones: Int
+        public var oldStarts: Int
+        public var oldDones: Int
+        public var ratio: Double?
+        public var pValue: Double
+        public var minRatio: Double
+        public var confidence: Double
+
+        enum CodingKeys: String, CodingKey {
+            case newStarts = "new_starts"
+            case newDones = "new_dones"
+            case oldStarts = "old_starts"
+            case oldDones = "old_dones"
+            case ratio
+            case pValue = "p_value"
+            case minRatio = "min_ratio"
+            case confidence
+        }
     }
 
     public struct WindowPart: Codable, Sendable {

@@ -45,6 +45,12 @@ public enum StatusSummary {
         if let guardrails = report.guardrails {
             let reason = guardrails.reason.map { ": \($0)" } ?? ""
             lines.append("guardrails (\(guardrails.action)): \(guardrails.verdict.replacingOccurrences(of: "_", with: " "))\(reason)")
+            if let c = guardrails.conversion {
+                let ratio = c.ratio.map { format($0) } ?? "-"
+                lines.append(
+                    "conversion: new \(c.newDones) of \(c.newStarts), old \(c.oldDones) of \(c.oldStarts); new/old \(ratio) (min \(format(c.minRatio))), p = \(format(c.pValue, digits: 4)) (breach below \(format(1 - c.confidence, digits: 4)))"
+                )
+            }
         }
         lines.append(
             "config: \(report.config.path ?? "(in memory)") loaded \(iso(report.config.loadedAt)) (\(ago(report.config.loadedAt, now))), sha256 \(report.config.sha256.prefix(12))"
@@ -97,7 +103,7 @@ public enum StatusSummary {
         return "\(seconds / 3600)h ago"
     }
 
-    private static func format(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    private static func format(_ value: Double, digits: Int = 2) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.\(digits)f", value)
     }
 }

@@ -116,7 +116,8 @@ extension GatewayRuntime {
         guard progress.awaitingApprovalSince != nil else {
             let holdOver = step.hold.map { progress.enteredAt.addingTimeInterval($0.seconds) }
             let when = holdOver.map { " (its hold ends \(ISO8601DateFormatter().string(from: $0)))" } ?? ""
-            return .failure(PromoteRefusal(reason: "\(name) is not waiting for approval yet: it waits once its hold is over and the guardrails say go\(when)"))
+            return .failure(
+                PromoteRefusal(reason: "\(name) is not waiting for approval yet: it waits once its hold is over and the guardrails say go\(when)"))
         }
         var approved = progress
         approved.approvedBy = actor

@@ -79,6 +79,8 @@ final class GatewayRuntime: Sendable {
     let snapshotVersion = Atomic<UInt64>(1)
     /// Open client connections of the public listener, against `limits.max_connections`.
     let connections: ConnectionCount
+    /// Idempotency keys of completed orders lately: a retried order is one conversion.
+    let conversionKeys = ConversionKeys()
     /// Serialises reloads: polling, SIGHUP and the admin endpoint may ask at the same moment.
     private let reloadLock = NIOLock()
     let committer = StateCommitter()

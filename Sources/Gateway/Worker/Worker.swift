@@ -211,6 +211,15 @@ final class Worker: @unchecked Sendable {
         }
     }
 
+    /// A completed order counts once per idempotency key (`fallback.idempotency_header`): its
+    /// retries are the same order. An order without a key counts each time.
+    private func isFirstCompletion(_ request: ProxyRequest, now: UInt64) -> Bool {
+        let config = request.active.config
+        guard let key = request.head.values(named: config.fallback.idempotencyHeader).first, !key.isEmpty else { return true }
+        let window = UInt64(config.guardrails.map { $0.window.seconds * 1e9 } ?? 300e9)
+        return runtime.conversionKeys.firstSeen(key, now: now, window: window)
+    }
+
     /// Metrics, guardrail conversions and the access-log line of one answered request.
     func record(request: ProxyRequest, prepared: ProxyRequest.Prepared, result: ForwardingResult, status: Int) {
         let finished = clock.now
@@ -223,7 +232,9 @@ final class Worker: @unchecked Sendable {
             if conversion.start.matches(target: request.head.target, method: method) {
                 stats.conversion(result.servedBy, stage: .start, now: finished)
             }
-            if (200...299).contains(status), conversion.done.matches(target: request.head.target, method: method) {
+            if (200...299).contains(status), conversion.done.matches(target: request.head.target, method: method),
+                isFirstCompletion(request, now: finished)
+            {
                 stats.conversion(result.servedBy, stage: .done, now: finished)
             }
         }

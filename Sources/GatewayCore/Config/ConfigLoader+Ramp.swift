@@ -52,13 +52,15 @@ extension ConfigDecoder {
     }
 
     private mutating func conversionSection(_ node: YAMLNode) -> Conversion? {
-        guard let map = mapping(node, "guardrails.conversion", allowed: ["start", "done", "min_ratio"]) else { return nil }
+        guard let map = mapping(node, "guardrails.conversion", allowed: ["start", "done", "min_ratio", "confidence"]) else { return nil }
         let start = required(map["start"], in: map, "guardrails.conversion.start").flatMap { requestMatch($0, "guardrails.conversion.start") }
         let done = required(map["done"], in: map, "guardrails.conversion.done").flatMap { requestMatch($0, "guardrails.conversion.done") }
         let minRatio = number(map["min_ratio"], "guardrails.conversion.min_ratio", in: 0...1, minExclusive: true)
+        let confidence = number(map["confidence"], "guardrails.conversion.confidence", in: 0.5...0.9999)
         guard let start, let done else { return nil }
         var conversion = Conversion(start: start, done: done)
         if let minRatio { conversion.minRatio = minRatio }
+        if let confidence { conversion.confidence = confidence }
         return conversion
     }
 

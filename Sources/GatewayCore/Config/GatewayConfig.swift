@@ -205,6 +205,9 @@ public struct Conversion: Sendable, Equatable {
     public var start: RequestMatch
     public var done: RequestMatch
     public var minRatio = 0.9
+    /// How sure the judge must be that new's conversion is below `min_ratio` of old's before it
+    /// calls a breach: a one-sided test at this confidence, so noise alone does not roll back.
+    public var confidence = 0.95
 
     public init(start: RequestMatch, done: RequestMatch) {
         self.start = start

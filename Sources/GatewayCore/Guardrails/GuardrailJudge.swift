@@ -1,3 +1,5 @@
+import Foundation
+
 /// Go/no-go on the new checkout, judged from the sliding windows of both upstreams.
 public enum GuardrailVerdict: Sendable, Equatable {
     /// Too few requests on new in the window to judge.
@@ -35,15 +37,28 @@ public enum GuardrailJudge {
             )
         }
         if let conversion = guardrails.conversion, new.conversionStarts >= minimum, old.conversionStarts >= minimum {
-            let newRate = Double(new.conversionDones) / Double(new.conversionStarts)
-            let oldRate = Double(old.conversionDones) / Double(old.conversionStarts)
-            if oldRate > 0, newRate / oldRate < conversion.minRatio {
+            let test = conversionTest(conversion, windows: windows)
+            if test.isBreach(minRatio: conversion.minRatio, confidence: conversion.confidence), let ratio = test.ratio {
                 return .breach(
-                    "conversion new/old \(rounded(newRate / oldRate)) < \(rounded(conversion.minRatio)) (new \(percent(newRate)) of \(new.conversionStarts) checkouts, old \(percent(oldRate)) of \(old.conversionStarts) \(windowText))"
+                    "conversion new/old \(rounded(ratio)) < \(rounded(conversion.minRatio)) (new \(test.newDones) of \(test.newStarts) checkouts, old \(test.oldDones) of \(test.oldStarts) \(windowText); p = \(significant(test.pValue)) < \(significant(1 - conversion.confidence)))"
                 )
             }
         }
         return .go
+    }
+
+    /// The conversion comparison of the windows, for the verdict and for `/status`.
+    public static func conversionTest(_ conversion: Conversion, windows: WindowPair) -> ConversionTest {
+        ConversionTest(
+            newStarts: windows.new.conversionStarts, newDones: windows.new.conversionDones, oldStarts: windows.old.conversionStarts,
+            oldDones: windows.old.conversionDones, minRatio: conversion.minRatio)
+    }
+
+    /// A probability with three significant digits (`0.000123`, `0.0421`).
+    static func significant(_ value: Double) -> String {
+        guard value > 0 else { return "0" }
+        guard value < 0.001 else { return String((value * 10_000).rounded() / 10_000) }
+        return String(format: "%.2e", value)
     }
 
     private static func percent(_ value: Double) -> String {
