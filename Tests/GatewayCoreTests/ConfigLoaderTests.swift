@@ -271,6 +271,31 @@ struct ConfigLoaderTests {
             ])
     }
 
+    @Test func notifyTargets() throws {
+        let config = try ConfigLoader.parse(
+            Self.minimal + """
+
+                notify:
+                  - { url: "https://hooks.example.com/services/T0/B0/x", format: slack, events: [kill, abort] }
+                  - { url: "http://127.0.0.1:9999/hook" }
+                """, file: "gateway.yaml")
+        #expect(config.notify.count == 2)
+        #expect(config.notify[0].format == .slack && config.notify[0].events == [.kill, .abort])
+        #expect(config.notify[1].format == .json && config.notify[1].events == Set(NotificationEvent.allCases))
+        let found = problems(
+            Self.minimal + """
+
+                notify:
+                  - { url: "ftp://x", events: [kill, explode], format: xml }
+                """)
+        #expect(
+            found.map(\.message) == [
+                "notify[0].url must be an http:// or https:// URL with a host, got ftp://x",
+                "notify[0].events: unknown event 'explode'; expected one of: step, approval, breach, latch, kill, resume, abort, promote, reload_rejected",
+                "notify[0].format must be json or slack, got xml",
+            ])
+    }
+
     @Test func errorOutputHasFileLineColumnAndCaret() {
         do {
             _ = try ConfigLoader.parse(Self.minimal + "\n  percent: 150", file: "conf/gateway.yaml")

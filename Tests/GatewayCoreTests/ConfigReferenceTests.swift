@@ -49,6 +49,7 @@ struct ConfigReferenceTests {
             "guardrails.conversion",
             "version: 1\n\(upstreams)\nflag: { key: f }\nguardrails: { conversion: { start: { path_prefix: /a, zz_probe: 1 } } }"
         ),
+        ("notify[]", "version: 1\n\(upstreams)\nflag: { key: f }\nnotify: [{ url: http://127.0.0.1:1/h, zz_probe: 1 }]"),
         ("limits.", "version: 1\n\(upstreams)\nflag: { key: f }\nlimits: { zz_probe: 1 }"),
         ("state.", "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [http://127.0.0.1:2379] }, zz_probe: 1 }"),
         ("state.etcd.", "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [http://127.0.0.1:2379], zz_probe: 1 } }"),

@@ -71,6 +71,14 @@ final class GatewayMetrics: Sendable {
             ))
         // Series that alerts watch with increase() exist from the start, at zero.
         counter(SeriesKey(name: "gateway_config_reloads_total", first: "rejected", second: "", code: 0)) { [("result", "rejected")] }.increment(by: 0)
+        for result in ["sent", "failed", "dropped"] {
+            counter(SeriesKey(name: "gateway_notifications_total", first: result, second: "", code: 0)) { [("result", result)] }.increment(by: 0)
+        }
+    }
+
+    /// A webhook notification sent, failed after its retries, or dropped (queue full).
+    func notification(result: String, count: Int) {
+        counter(SeriesKey(name: "gateway_notifications_total", first: result, second: "", code: 0)) { [("result", result)] }.increment(by: count)
     }
 
     /// Counts a reload (`ok` or `rejected`); a successful one also sets the reload timestamp.

@@ -198,6 +198,7 @@ extension GatewayRuntime {
                 recorder.resetWindows()
             case .changed(let before, let after):
                 logTransition(from: before, to: after)
+                notify(RolloutEvents.between(before, after, schedule: snapshot().active.config.schedule))
             }
         }
         publishGauges()
@@ -370,8 +371,12 @@ extension GatewayRuntime {
             return (actions, before, state.ramp, config)
         }
         run(actions)
-        if case .breach(let reason) = after.verdict, config.guardrails?.action == .pause, before.verdict != after.verdict {
-            logger.error("guardrail breach: ramp paused", metadata: ["reason": "\(reason)"])
+        if case .breach(let reason) = after.verdict, before.verdict != after.verdict {
+            if config.guardrails?.action == .pause { logger.error("guardrail breach: ramp paused", metadata: ["reason": "\(reason)"]) }
+            if leading {
+                let consequence = config.guardrails?.action == .pause ? "the ramp holds" : "rolling back"
+                notify([RolloutEvents.Event(kind: .breach, message: "guardrail breach, \(consequence): \(reason)")])
+            }
         }
         if before.effectivePercent != after.effectivePercent {
             logger.notice(

@@ -79,6 +79,8 @@ final class GatewayRuntime: Sendable {
     let snapshotVersion = Atomic<UInt64>(1)
     /// Open client connections of the public listener, against `limits.max_connections`.
     let connections: ConnectionCount
+    /// Sends the rollout's events to `notify` webhooks, off every request and ramp path.
+    let notifier: Notifier
     /// Idempotency keys of completed orders lately: a retried order is one conversion.
     let conversionKeys = ConversionKeys()
     /// Serialises reloads: polling, SIGHUP and the admin endpoint may ask at the same moment.
@@ -95,6 +97,7 @@ final class GatewayRuntime: Sendable {
         self.connections = ConnectionCount(maximum: config.limits.maxConnections)
         self.recorder = TrafficRecorder(metrics: GatewayMetrics(), window: config.guardrails?.window ?? Guardrails().window)
         self.replicaID = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        self.notifier = Notifier(metrics: recorder.metrics, logger: logger)
         if let etcd = config.etcd {
             store = EtcdStateStore(config: etcd, flagKey: config.flag.key, environment: environment)
         } else {
@@ -178,6 +181,8 @@ final class GatewayRuntime: Sendable {
             if repeated && !force { return .rejected(error.description) }
             recorder.metrics.reloaded(ok: false, at: Date().timeIntervalSince1970)
             logger.error("config rejected; the previous config keeps serving", metadata: ["errors": "\(error.description)"])
+            let first = error.lines.first ?? error.description
+            notify([RolloutEvents.Event(kind: .reloadRejected, message: "config reload rejected, the running config keeps serving: \(first)")])
             return .rejected(error.description)
         }
         let (sha, config) = (loaded.sha256, loaded.config)
@@ -236,6 +241,19 @@ final class GatewayRuntime: Sendable {
             active: active,
             flagState: FlagState(killed: state.killed, latched: state.latched, effectivePercent: percent, unknown: etcd && !machine.known)
         )
+    }
+
+    /// Sends `events` to the config's webhooks if this replica speaks for the fleet: the file
+    /// store's only replica, or the etcd ramp leader (so a fleet sends each event once).
+    func notify(_ events: [RolloutEvents.Event]) {
+        guard !events.isEmpty else { return }
+        let (config, speaks) = box.withLockedValue { ($0.snapshot.active.config, !$0.usesEtcd || $0.fleet.isLeader) }
+        guard speaks, !config.notify.isEmpty else { return }
+        for event in events {
+            var event = event
+            event.message = "\(config.flag.key): \(event.message)"
+            notifier.send(event, flag: config.flag.key, replica: replicaID, targets: config.notify)
+        }
     }
 
     func publishGauges() {

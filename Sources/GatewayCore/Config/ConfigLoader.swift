@@ -67,7 +67,7 @@ public enum ConfigLoader {
 extension ConfigDecoder {
     static let topLevelKeys = [
         "version", "listen", "admin", "upstreams", "routes", "flag", "fallback", "schedule", "guardrails", "limits",
-        "state_file", "state", "access_log",
+        "state_file", "state", "access_log", "notify",
     ]
 
     mutating func gatewayConfig(_ root: YAMLNode) -> GatewayConfig? {
@@ -92,6 +92,7 @@ extension ConfigDecoder {
                 "state and state_file cannot both be set: state.etcd keeps the rollout state in etcd for a fleet, state_file on this machine")
         }
         let accessLog = bool(top["access_log"], "access_log")
+        let notify = top["notify"].map { notifySection($0) } ?? []
 
         guard let upstreams, let flag else { return nil }
         var config = GatewayConfig(upstreams: upstreams, flag: flag)
@@ -105,6 +106,7 @@ extension ConfigDecoder {
         if let stateFile { config.stateFile = stateFile }
         config.etcd = etcd
         if let accessLog { config.accessLog = accessLog }
+        config.notify = notify
         return config
     }
 

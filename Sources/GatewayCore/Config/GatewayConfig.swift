@@ -18,6 +18,8 @@ public struct GatewayConfig: Sendable, Equatable {
     /// `state.etcd`: the fleet's rollout state in etcd instead of `state_file`.
     public var etcd: EtcdConfig?
     public var accessLog = true
+    /// Webhooks told about the rollout's events (sent by the ramp leader).
+    public var notify: [NotifyTarget] = []
 
     public init(upstreams: Upstreams, flag: FlagConfig) {
         self.upstreams = upstreams
