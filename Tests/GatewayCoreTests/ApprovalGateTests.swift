@@ -46,11 +46,14 @@ struct ApprovalGateTests {
         #expect(moved.progress?.approvedBy == nil, "an approval is for one step")
     }
 
-    @Test func anApprovedGateStillNeedsAGo() {
+    @Test func anApprovedGateMovesOnWithoutAFreshGoButNeverOnABreach() {
         var approved = ScheduleProgress(fingerprint: schedule.fingerprint, step: 0, enteredAt: start)
         approved.awaitingApprovalSince = start.addingTimeInterval(600)
         approved.approvedBy = "token"
-        #expect(evaluate(at: 700, approved, windows: Self.quiet).effectivePercent == 10, "no verdict since the approval: wait")
+        #expect(evaluate(at: 700, approved, windows: Self.quiet).effectivePercent == 100, "traffic thinned after the approval: moves on")
+        let failing = WindowPair(
+            old: Self.healthy.old, new: .init(requests: 500, errors: 100, p50Ms: 5, p99Ms: 10, conversionStarts: 0, conversionDones: 0))
+        #expect(evaluate(at: 700, approved, windows: failing).effectivePercent == 10, "a breach after the approval holds the gate")
     }
 
     @Test func addingAGateToARunningScheduleKeepsItsPosition() {

@@ -70,7 +70,8 @@ extension GatewayRuntime {
                     let test = GuardrailJudge.conversionTest(conversion, windows: judged)
                     part.conversion = StatusReport.ConversionPart(
                         newStarts: test.newStarts, newDones: test.newDones, oldStarts: test.oldStarts, oldDones: test.oldDones, ratio: test.ratio,
-                        pValue: test.pValue, minRatio: conversion.minRatio, confidence: conversion.confidence)
+                        pValue: test.pValue, minRatio: conversion.minRatio, confidence: conversion.confidence,
+                        judged: test.newStarts >= guardrails.minRequests && test.oldStarts >= guardrails.minRequests)
                 }
                 return part
             },

@@ -91,8 +91,11 @@ public struct StatusReport: Codable, Sendable {
         public var pValue: Double
         public var minRatio: Double
         public var confidence: Double
+        /// Both variants had `min_requests` checkout starts in the window, so the check applies.
+        public var judged: Bool?
 
         enum CodingKeys: String, CodingKey {
+            case judged
             case newStarts = "new_starts"
             case newDones = "new_dones"
             case oldStarts = "old_starts"

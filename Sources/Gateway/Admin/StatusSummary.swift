@@ -45,7 +45,9 @@ public enum StatusSummary {
         if let guardrails = report.guardrails {
             let reason = guardrails.reason.map { ": \($0)" } ?? ""
             lines.append("guardrails (\(guardrails.action)): \(guardrails.verdict.replacingOccurrences(of: "_", with: " "))\(reason)")
-            if let c = guardrails.conversion {
+            if let c = guardrails.conversion, c.judged == false {
+                lines.append("conversion: not judged yet (\(c.newStarts) checkouts on new, \(c.oldStarts) on old; min_requests on each needed)")
+            } else if let c = guardrails.conversion {
                 let ratio = c.ratio.map { format($0) } ?? "-"
                 lines.append(
                     "conversion: new \(c.newDones) of \(c.newStarts), old \(c.oldDones) of \(c.oldStarts); new/old \(ratio) (min \(format(c.minRatio))), p = \(format(c.pValue, digits: 4)) (breach below \(format(1 - c.confidence, digits: 4)))"

@@ -14,6 +14,9 @@ enum DemoPages {
         case ("POST", "/__demo/recover"):
             orders.isFailing = false
             return (.ok, "text/plain", "the \(name) demo checkout works again\n")
+        case ("POST", "/__demo/webhook"):
+            // A sink for `notify` in examples/rollout-controls.yaml: the demo has no chat to post to.
+            return (.noContent, "text/plain", "")
         case _ where orders.isFailing:
             return (
                 .internalServerError, "application/json", "{\"error\": \"the \(name) demo checkout is failing on purpose (POST /__demo/recover)\"}\n"

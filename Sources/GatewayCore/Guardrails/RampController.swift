@@ -60,11 +60,15 @@ public enum RampController {
         // Without guardrails the schedule runs on time alone; with them it needs a clean window
         // with enough requests, and never advances while latched or latching. An approval gate
         // also needs an operator's promote: until then the step waits, and says since when.
+        // Once approved, a gate moves on without waiting for another go (traffic may have
+        // thinned since the person looked), but never on a breach or while latched.
         let mayAdvance = input.guardrails == nil || (verdict == .go && !input.latched && latchReason == nil)
-        if let holdOver, input.now >= holdOver, mayAdvance, current.step + 1 < schedule.steps.count {
-            if !step.approve || current.isApproved {
+        let isBreach = if case .breach = verdict { true } else { false }
+        let approvedMayAdvance = current.isApproved && !input.latched && latchReason == nil && !isBreach
+        if let holdOver, input.now >= holdOver, current.step + 1 < schedule.steps.count {
+            if step.approve && approvedMayAdvance || !step.approve && mayAdvance {
                 current = ScheduleProgress(fingerprint: fingerprint, step: current.step + 1, enteredAt: input.now)
-            } else if current.awaitingApprovalSince == nil {
+            } else if step.approve, mayAdvance, current.awaitingApprovalSince == nil {
                 current.awaitingApprovalSince = input.now
             }
         }
