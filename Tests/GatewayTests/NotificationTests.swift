@@ -51,8 +51,9 @@ struct NotificationTests {
             var failed = 0.0
             while failed < 2 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(200))
-                failed = MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text).value(
-                    "gateway_notifications_total", ["result=failed"]) ?? 0
+                failed =
+                    MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text).value(
+                        "gateway_notifications_total", ["result=failed"]) ?? 0
             }
             #expect(failed == 2)
             let metrics = MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text)

@@ -43,7 +43,8 @@ final class Notifier: @unchecked Sendable {
     let retryDelays: [Duration]
     let timeout: Duration
 
-    init(metrics: GatewayMetrics, logger: Logger, retryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4)], timeout: Duration = .seconds(5)) {
+    init(metrics: GatewayMetrics, logger: Logger, retryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4)], timeout: Duration = .seconds(5))
+    {
         self.metrics = metrics
         self.logger = logger
         self.retryDelays = retryDelays
@@ -83,7 +84,8 @@ final class Notifier: @unchecked Sendable {
         encoder.dateEncodingStrategy = .iso8601
         switch format {
         case .json:
-            return (try? encoder.encode(JSONBody(event: event.kind.rawValue, flag: flag, message: event.message, time: time, replica: replica))) ?? Data()
+            return (try? encoder.encode(JSONBody(event: event.kind.rawValue, flag: flag, message: event.message, time: time, replica: replica)))
+                ?? Data()
         case .slack:
             return (try? encoder.encode(SlackBody(text: event.message))) ?? Data()
         }

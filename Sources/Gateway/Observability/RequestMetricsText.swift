@@ -54,6 +54,8 @@ struct RequestMetricsText {
         }
         family(&text, "gateway_refused_connections_total", "counter", "Client connections closed at once because limits.max_connections was reached.")
         sample(&text, "gateway_refused_connections_total", [], sums[Layout.refused])
+        family(&text, "gateway_pinned_requests_total", "counter", "Requests sent to new by a checkout pin although the percent gave old.")
+        sample(&text, "gateway_pinned_requests_total", [], sums[Layout.pinned])
         family(&text, "gateway_conversions_total", "counter", "Conversion starts and dones, by the variant that served them.")
         for (v, variant) in Self.variants.enumerated() {
             for (s, stage) in ["start", "done"].enumerated() where sums[Layout.conversions + v * 2 + s] > 0 {

@@ -1,4 +1,5 @@
 import GatewayCore
+import Glibc
 
 /// A complete client request on its way to an upstream: the parsed head, the buffered body and
 /// the config snapshot taken when it was read (kept to the end, whatever reloads happen).
@@ -26,6 +27,8 @@ struct ProxyRequest {
         var decision: FlagDecision?
         /// A `Set-Cookie` value when an anonymous id was minted for this request.
         var setCookie: String?
+        /// The identity the flag decided for (routed requests only): what a checkout pin binds to.
+        var identity: String?
     }
 
     /// Decides the variant (routes, identity, flag) and rewrites the headers for the upstream.
@@ -37,6 +40,7 @@ struct ProxyRequest {
         let requestID = headers.header(ForwardingHeaders.requestIDHeader).flatMap { HeaderRules.isSaneRequestID($0) ? $0 : nil } ?? mintID()
         var decision: FlagDecision?
         var setCookie: String?
+        var pinIdentity: String?
         if config.routes.matches(target: head.target, method: method) {
             let identity: String
             if let resolved = config.flag.resolveIdentity(headers) {
@@ -45,7 +49,8 @@ struct ProxyRequest {
                 identity = mintID()
                 setCookie = config.flag.anonymousCookie.setCookieValue(id: identity)
             }
-            decision = active.evaluator.decide(identity: identity, request: headers, state: snapshot.flagState)
+            decision = active.evaluator.decide(identity: identity, request: headers, state: snapshot.flagState, now: time(nil))
+            pinIdentity = identity
         }
 
         let needsBody = !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH"
@@ -61,6 +66,6 @@ struct ProxyRequest {
             variant: decision?.variant ?? .old,
             hasIdempotencyKey: headers.hasNonEmpty(config.fallback.idempotencyHeader)
         )
-        return Prepared(plan: plan, decision: decision, setCookie: setCookie)
+        return Prepared(plan: plan, decision: decision, setCookie: setCookie, identity: pinIdentity)
     }
 }

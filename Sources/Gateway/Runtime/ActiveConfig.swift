@@ -14,10 +14,10 @@ final class ActiveConfig: Sendable {
     /// value while the upstream sees both.
     let decisionHeaders: [String]
 
-    init(config: GatewayConfig, environment: [String: String]) {
+    init(config: GatewayConfig, environment: [String: String], pins: CheckoutPins) {
         self.config = config
         let overrideToken = config.flag.testOverride.flatMap { environment[$0.tokenEnv] }
-        self.evaluator = FlagEvaluator(flag: config.flag, overrideToken: overrideToken)
+        self.evaluator = FlagEvaluator(flag: config.flag, overrideToken: overrideToken, pins: pins)
         var stripped: Set<String> = [FlagEvaluator.testTokenHeader.lowercased()]
         if let testOverride = config.flag.testOverride { stripped.insert(testOverride.header.lowercased()) }
         self.strippedHeaders = stripped

@@ -81,6 +81,8 @@ final class GatewayRuntime: Sendable {
     let connections: ConnectionCount
     /// Sends the rollout's events to `notify` webhooks, off every request and ramp path.
     let notifier: Notifier
+    /// Signs and checks checkout pins (`gw_pin`) with `GATEWAY_PIN_KEY`, else a key of this process.
+    let pins: CheckoutPins
     /// Idempotency keys of completed orders lately: a retried order is one conversion.
     let conversionKeys = ConversionKeys()
     /// Serialises reloads: polling, SIGHUP and the admin endpoint may ask at the same moment.
@@ -98,12 +100,20 @@ final class GatewayRuntime: Sendable {
         self.recorder = TrafficRecorder(metrics: GatewayMetrics(), window: config.guardrails?.window ?? Guardrails().window)
         self.replicaID = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         self.notifier = Notifier(metrics: recorder.metrics, logger: logger)
+        if let key = environment[CheckoutPins.keyEnvironment], !key.isEmpty {
+            self.pins = CheckoutPins(key: Array(key.utf8))
+        } else {
+            self.pins = CheckoutPins(key: CheckoutPins.randomKey())
+            logger.notice(
+                "\(CheckoutPins.keyEnvironment) is not set: checkout pins are signed with a random key of this process, so a restart or another replica does not honour them; set it (the same on every replica) to keep shoppers on new across both"
+            )
+        }
         if let etcd = config.etcd {
             store = EtcdStateStore(config: etcd, flagKey: config.flag.key, environment: environment)
         } else {
             store = FileStateStore(path: config.stateFile)
         }
-        let active = ActiveConfig(config: config, environment: environment)
+        let active = ActiveConfig(config: config, environment: environment, pins: pins)
         let info = ConfigInfo(path: configPath, sha256: sourceSHA, loadedAt: Date(), lastError: nil)
         let ramp = RampView(effectivePercent: config.flag.percent)
         let machine = RolloutStateMachine(known: false)
@@ -192,7 +202,7 @@ final class GatewayRuntime: Sendable {
         // Built outside the lock (it may start client threads); only reloads replace the active
         // config and they are serialised by `reloadLock`, so `previous` is still current below.
         let previous = snapshot().active
-        let successor = ActiveConfig(config: config, environment: environment)
+        let successor = ActiveConfig(config: config, environment: environment, pins: pins)
         box.withLockedValue { state in
             // The new config's percent at once (its schedule step, or flag.percent), not the
             // previous config's until the next ramp evaluation.

@@ -162,6 +162,7 @@ final class ClientConnection {
         headers.append((ForwardingHeaders.variantHeader, result.servedBy.rawValue))
         headers.append((ForwardingHeaders.requestIDHeader, prepared.plan.requestID))
         if let cookie = prepared.setCookie { headers.append(("Set-Cookie", cookie)) }
+        if let pin = PinCookie.header(request: request, prepared: prepared, result: result, status: status) { headers.append(("Set-Cookie", pin)) }
         writeAnswer(status: status, headers: headers, body: body, minorVersion: request.head.minorVersion, isHead: request.head.method == "HEAD")
     }
 

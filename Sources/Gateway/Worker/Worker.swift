@@ -227,6 +227,7 @@ final class Worker: @unchecked Sendable {
         stats.request(variant: result.servedBy, outcome: result.outcome, code: status, nanoseconds: total)
         let fallbackLabel = result.refusedUnsafe ? "unsafe_method" : result.fallbackCause?.rawValue
         if let fallbackLabel { stats.fallback(cause: fallbackLabel) }
+        if prepared.decision?.reason == .pinned { stats.pinned() }
         if let conversion = request.active.config.guardrails?.conversion {
             let method = prepared.plan.method
             if conversion.start.matches(target: request.head.target, method: method) {

@@ -42,7 +42,8 @@ final class WorkerStats: Sendable {
         static let fallbacks = upstreamDurations + variants * histogramWidth
         static let rejected = fallbacks + fallbackCauses.count
         static let refused = rejected + codes
-        static let conversions = refused + 1
+        static let pinned = refused + 1
+        static let conversions = pinned + 1
         static let windows = conversions + variants * conversionStages.count
         static let size = windows + variants * SlidingWindow.slotCount * slotWidth
 
@@ -97,6 +98,10 @@ final class WorkerStats: Sendable {
 
     func connectionRefused() {
         block.add(Layout.refused)
+    }
+
+    func pinned() {
+        block.add(Layout.pinned)
     }
 
     func conversion(_ variant: Variant, stage: SlidingWindow.ConversionStage, now: UInt64) {

@@ -1,7 +1,7 @@
 /// The `flag` section: who gets which checkout.
 extension ConfigDecoder {
     static let flagKeys = [
-        "key", "group_id", "enabled", "percent", "identity", "anonymous_cookie", "targeting", "public_ofrep", "test_override",
+        "key", "group_id", "enabled", "percent", "identity", "anonymous_cookie", "targeting", "public_ofrep", "test_override", "pin_ttl",
     ]
 
     mutating func flagSection(_ node: YAMLNode) -> FlagConfig? {
@@ -15,6 +15,7 @@ extension ConfigDecoder {
         let targeting = targetingRules(map["targeting"])
         let publicOFREP = bool(map["public_ofrep"], "flag.public_ofrep")
         let testOverride = map["test_override"].flatMap { testOverrideSection($0) }
+        let pinTTL = duration(map["pin_ttl"], "flag.pin_ttl")
 
         guard let key else { return nil }
         var flag = FlagConfig(key: key, groupID: groupID)
@@ -25,6 +26,7 @@ extension ConfigDecoder {
         flag.targeting = targeting
         if let publicOFREP { flag.publicOFREP = publicOFREP }
         flag.testOverride = testOverride
+        if let pinTTL { flag.pinTTL = pinTTL }
         return flag
     }
 

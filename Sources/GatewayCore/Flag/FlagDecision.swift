@@ -8,12 +8,14 @@ public enum DecisionReason: String, Sendable, Hashable, CaseIterable {
     case override
     case targeting
     case rollout
+    /// Old by the percent, but the shopper started a checkout on new (a valid `gw_pin`).
+    case pinned
 
     /// The matching OpenFeature (OFREP) reason.
     public var ofrepReason: String {
         switch self {
         case .disabled, .stateUnknown, .rolledBack: "DISABLED"
-        case .override, .targeting: "TARGETING_MATCH"
+        case .override, .targeting, .pinned: "TARGETING_MATCH"
         case .rollout: "SPLIT"
         }
     }
@@ -64,15 +66,19 @@ public struct FlagEvaluator: Sendable {
     /// The test-override token read from `test_override.token_env` at load; overrides are off
     /// when it is nil or empty.
     public let overrideToken: String?
+    /// Checks `gw_pin` cookies; nil where no pin can apply (OFREP, `explain`).
+    public let pins: CheckoutPins?
 
     public static let testTokenHeader = "X-Gateway-Test-Token"
 
-    public init(flag: FlagConfig, overrideToken: String?) {
+    public init(flag: FlagConfig, overrideToken: String?, pins: CheckoutPins? = nil) {
         self.flag = flag
         self.overrideToken = overrideToken
+        self.pins = pins
     }
 
-    public func decide(identity: String, request: some RequestAttributes, state: FlagState) -> FlagDecision {
+    /// `now` (unix seconds) is needed only to honour pins.
+    public func decide(identity: String, request: some RequestAttributes, state: FlagState, now: Int? = nil) -> FlagDecision {
         let bucket = Bucketing.bucket(groupID: flag.groupID, identity: identity)
         if !flag.enabled || state.killed {
             return FlagDecision(variant: .old, reason: .disabled, bucket: bucket)
@@ -89,8 +95,14 @@ public struct FlagEvaluator: Sendable {
         for rule in flag.targeting where rule.matches(identity: identity, request: request) {
             return FlagDecision(variant: rule.variant, reason: .targeting, bucket: bucket)
         }
-        let variant: Variant = Bucketing.isIn(bucket: bucket, percent: state.effectivePercent) ? .new : .old
-        return FlagDecision(variant: variant, reason: .rollout, bucket: bucket)
+        if Bucketing.isIn(bucket: bucket, percent: state.effectivePercent) {
+            return FlagDecision(variant: .new, reason: .rollout, bucket: bucket)
+        }
+        // After every safety rule above: a kill, a latch, an abort or an unknown state always win.
+        if let pins, let now, let pin = request.cookie(CheckoutPins.cookieName), pins.isValid(pin, flag: flag.key, identity: identity, now: now) {
+            return FlagDecision(variant: .new, reason: .pinned, bucket: bucket)
+        }
+        return FlagDecision(variant: .old, reason: .rollout, bucket: bucket)
     }
 
     /// The variant a valid test override asks for: the header names new or old and the request

@@ -16,16 +16,28 @@ final class FleetHarness: Sendable {
         let old = try await TestUpstream.start("old")
         let new = try await TestUpstream.start("new")
         let configPath = TemporaryFiles.path("fleet.yaml")
-        try yaml(etcd: etcd, old: old, new: new, percent: percent, prefix: "/test-\(RandomSuffix.make())/", extra: extra)
+        let prefix = "/test-\(RandomSuffix.make())/"
+        try yaml(etcd: etcd, old: old, new: new, percent: percent, prefix: prefix, extra: extra)
             .write(toFile: configPath, atomically: true, encoding: .utf8)
-        return FleetHarness(etcd: etcd, old: old, new: new, configPath: configPath)
+        return FleetHarness(etcd: etcd, old: old, new: new, configPath: configPath, prefix: prefix, extra: extra)
     }
 
-    private init(etcd: EtcdCluster, old: TestUpstream, new: TestUpstream, configPath: String) {
+    private let prefix: String
+    private let extra: String
+
+    private init(etcd: EtcdCluster, old: TestUpstream, new: TestUpstream, configPath: String, prefix: String, extra: String) {
         self.etcd = etcd
         self.old = old
         self.new = new
         self.configPath = configPath
+        self.prefix = prefix
+        self.extra = extra
+    }
+
+    /// Rewrites the replicas' shared config (a new file renamed over the old one) with `percent`.
+    func rewrite(percent: Int) throws {
+        try Self.yaml(etcd: etcd, old: old, new: new, percent: percent, prefix: prefix, extra: extra)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     static func yaml(etcd: EtcdCluster, old: TestUpstream, new: TestUpstream, percent: Int, prefix: String, extra: String) -> String {
@@ -56,8 +68,9 @@ final class FleetHarness: Sendable {
         """
     }
 
-    func launchReplica() async throws -> GatewayProcess {
-        let replica = try await GatewayProcess.launch(arguments: ["serve", "--config", configPath, "--shutdown-grace", "1"])
+    func launchReplica(environment: [String: String] = [:]) async throws -> GatewayProcess {
+        let replica = try await GatewayProcess.launch(
+            arguments: ["serve", "--config", configPath, "--shutdown-grace", "1"], environment: environment)
         launched.withLockedValue { $0.append(replica) }
         return replica
     }

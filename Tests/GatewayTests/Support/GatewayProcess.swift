@@ -20,7 +20,9 @@ final class GatewayProcess: Sendable {
     /// Starts the binary and waits for its "gateway listening" line. `standardOutput` is where
     /// the access log goes (default: discarded).
     /// `fileLimit` lowers the process's descriptor limit (`ulimit -n`) to run it out of them.
-    static func launch(arguments: [String], standardOutput: FileHandle? = nil, fileLimit: Int? = nil) async throws -> GatewayProcess {
+    static func launch(
+        arguments: [String], standardOutput: FileHandle? = nil, fileLimit: Int? = nil, environment: [String: String] = [:]
+    ) async throws -> GatewayProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw ProcessFailure(description: "\(binary.path) is missing: run `swift build` before `swift test`")
         }
@@ -33,7 +35,7 @@ final class GatewayProcess: Sendable {
         let errorPipe = Pipe()
         let discard = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
         let process = try ChildProcess(
-            executable: executable, arguments: arguments, environment: ["LOG_LEVEL": "info", "PATH": "/usr/bin:/bin"],
+            executable: executable, arguments: arguments, environment: ["LOG_LEVEL": "info", "PATH": "/usr/bin:/bin"].merging(environment) { $1 },
             standardOutput: (standardOutput ?? discard).fileDescriptor, standardError: errorPipe.fileHandleForWriting.fileDescriptor)
         try discard.close()
         try errorPipe.fileHandleForWriting.close()
