@@ -50,6 +50,14 @@ struct ConfigReferenceTests {
             "version: 1\n\(upstreams)\nflag: { key: f }\nguardrails: { conversion: { start: { path_prefix: /a, zz_probe: 1 } } }"
         ),
         ("notify[]", "version: 1\n\(upstreams)\nflag: { key: f }\nnotify: [{ url: http://127.0.0.1:1/h, zz_probe: 1 }]"),
+        (
+            "guardrails.prometheus",
+            "version: 1\n\(upstreams)\nflag: { key: f }\nguardrails: { prometheus: { url: http://p:9090, zz_probe: 1, checks: [{ name: a, query: up, max: 1 }] } }"
+        ),
+        (
+            "guardrails.prometheus.checks",
+            "version: 1\n\(upstreams)\nflag: { key: f }\nguardrails: { prometheus: { url: http://p:9090, checks: [{ name: a, query: up, max: 1, zz_probe: 1 }] } }"
+        ),
         ("limits.", "version: 1\n\(upstreams)\nflag: { key: f }\nlimits: { zz_probe: 1 }"),
         ("state.", "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [http://127.0.0.1:2379] }, zz_probe: 1 }"),
         ("state.etcd.", "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [http://127.0.0.1:2379], zz_probe: 1 } }"),

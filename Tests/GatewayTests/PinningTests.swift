@@ -62,7 +62,8 @@ struct PinningTests {
             let order = try await TestClient.send(
                 port: h.port, method: .POST, path: "/checkout/orders", headers: [("X-User-Id", "alice"), ("Cookie", cookie)], body: [1])
             #expect(order.header("X-Checkout-Variant") == "new", "the order goes where the checkout began")
-            #expect(order.headers[canonicalForm: "set-cookie"].contains { $0.hasPrefix("gw_pin=;") && $0.contains("Max-Age=0") }, "done clears the pin")
+            #expect(
+                order.headers[canonicalForm: "set-cookie"].contains { $0.hasPrefix("gw_pin=;") && $0.contains("Max-Age=0") }, "done clears the pin")
         }
     }
 

@@ -59,10 +59,11 @@ extension GatewayRuntime {
                 var part: StatusReport.GuardrailPart
                 switch ramp.verdict {
                 case .noVerdict:
-                    // Why there is none yet: the requests judged (the fleet's on an etcd leader) against the minimum.
-                    part = StatusReport.GuardrailPart(
-                        verdict: "no_verdict", reason: "\(judged.new.requests) of \(guardrails.minRequests) requests on new in the window",
-                        action: guardrails.action.rawValue)
+                    // Why there is none yet: the requests judged (the fleet's on an etcd leader) against
+                    // the minimum, or a Prometheus check without an answer.
+                    var reason = "\(judged.new.requests) of \(guardrails.minRequests) requests on new in the window"
+                    if judged.new.requests >= guardrails.minRequests, case .noVerdict(let why)? = ramp.checks { reason = why }
+                    part = StatusReport.GuardrailPart(verdict: "no_verdict", reason: reason, action: guardrails.action.rawValue)
                 case .go: part = StatusReport.GuardrailPart(verdict: "go", reason: nil, action: guardrails.action.rawValue)
                 case .breach(let reason): part = StatusReport.GuardrailPart(verdict: "breach", reason: reason, action: guardrails.action.rawValue)
                 }
@@ -72,6 +73,12 @@ extension GatewayRuntime {
                         newStarts: test.newStarts, newDones: test.newDones, oldStarts: test.oldStarts, oldDones: test.oldDones, ratio: test.ratio,
                         pValue: test.pValue, minRatio: conversion.minRatio, confidence: conversion.confidence,
                         judged: test.newStarts >= guardrails.minRequests && test.oldStarts >= guardrails.minRequests)
+                }
+                switch ramp.checks {
+                case nil: break
+                case .go?: part.prometheus = StatusReport.PrometheusPart(verdict: "go", reason: nil)
+                case .noVerdict(let why)?: part.prometheus = StatusReport.PrometheusPart(verdict: "no_verdict", reason: why)
+                case .breach(let why)?: part.prometheus = StatusReport.PrometheusPart(verdict: "breach", reason: why)
                 }
                 return part
             },

@@ -78,6 +78,13 @@ public struct StatusReport: Codable, Sendable {
         public var action: String
         /// With `guardrails.conversion`: the comparison the judge makes, on the windows it judged.
         public var conversion: ConversionPart?
+        /// With `guardrails.prometheus`: the checks' own verdict (`go`, `no_verdict`, `breach`) and why.
+        public var prometheus: PrometheusPart?
+    }
+
+    public struct PrometheusPart: Codable, Sendable {
+        public var verdict: String
+        public var reason: String?
     }
 
     /// New's conversion against old's: counts, the ratio, and the one-sided test's p-value

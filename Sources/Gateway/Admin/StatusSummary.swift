@@ -45,6 +45,9 @@ public enum StatusSummary {
         if let guardrails = report.guardrails {
             let reason = guardrails.reason.map { ": \($0)" } ?? ""
             lines.append("guardrails (\(guardrails.action)): \(guardrails.verdict.replacingOccurrences(of: "_", with: " "))\(reason)")
+            if let checks = guardrails.prometheus {
+                lines.append("prometheus checks: \(checks.verdict.replacingOccurrences(of: "_", with: " "))\(checks.reason.map { ": \($0)" } ?? "")")
+            }
             if let c = guardrails.conversion, c.judged == false {
                 lines.append("conversion: not judged yet (\(c.newStarts) checkouts on new, \(c.oldStarts) on old; min_requests on each needed)")
             } else if let c = guardrails.conversion {

@@ -9,7 +9,8 @@ import Glibc
 /// or for old: only a checkout actually begun on new is pinned there.
 enum PinCookie {
     static func header(request: ProxyRequest, prepared: ProxyRequest.Prepared, result: ForwardingResult, status: Int) -> String? {
-        guard let identity = prepared.identity, let pins = request.active.evaluator.pins, let decision = prepared.decision, decision.variant == .new, result.servedBy == .new,
+        guard let identity = prepared.identity, let pins = request.active.evaluator.pins, let decision = prepared.decision, decision.variant == .new,
+            result.servedBy == .new,
             result.fallbackCause == nil, (200...399).contains(status)
         else { return nil }
         let config = request.active.config

@@ -331,6 +331,9 @@ extension GatewayRuntime {
     /// store is unreachable, when it may latch on its own traffic.
     func superviseRamp(windows: WindowCountsPair, leading: Bool, now: Date = Date()) {
         let pair = windows.summaries
+        let checksSection = snapshot().active.config.guardrails?.prometheus
+        if checksSection != nil { prometheus.start(for: self) }
+        let checks = checksSection.map { PrometheusJudge.verdict($0, results: prometheus.latest(), now: now) }
         let (actions, before, after, config) = box.withLockedValue { state -> ([Action], RampView, RampView, GatewayConfig) in
             let config = state.snapshot.active.config
             let effective = state.machine.effective
@@ -341,14 +344,15 @@ extension GatewayRuntime {
                 let decision = RampController.evaluate(
                     RampController.Input(
                         schedule: config.schedule, guardrails: config.guardrails, configuredPercent: config.flag.percent,
-                        progress: effective.schedule, latched: effective.latched, windows: pair, now: now
+                        progress: effective.schedule, latched: effective.latched, windows: pair, now: now, checks: checks
                     ))
                 if let reason = decision.latchReason { changes.append(.latch(reason: reason, by: replicaID, at: now)) }
                 if let progress = decision.progress?.inWholeSeconds, progress != effective.schedule {
                     changes.append(.schedule(progress, replacing: effective.schedule))
                 }
                 state.ramp = RampView(
-                    verdict: decision.verdict, nextStepAt: decision.nextStepAt, effectivePercent: decision.effectivePercent, judged: pair)
+                    verdict: decision.verdict, nextStepAt: decision.nextStepAt, effectivePercent: decision.effectivePercent, judged: pair,
+                    checks: checks)
             } else {
                 let verdict = config.guardrails.map { GuardrailJudge.verdict($0, windows: pair) } ?? .noVerdict
                 if !state.fleet.storeUp, case .breach(let reason) = verdict, config.guardrails?.action == .rollback, !effective.latched {

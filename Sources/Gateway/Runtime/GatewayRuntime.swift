@@ -32,6 +32,8 @@ final class GatewayRuntime: Sendable {
         var effectivePercent: Int
         /// The windows the verdict was judged on (the fleet's sum on an etcd leader).
         var judged: WindowPair?
+        /// The `guardrails.prometheus` checks' own verdict at that evaluation.
+        var checks: PrometheusJudge.Verdict?
     }
 
     /// The fleet as this replica sees it (etcd); for a file store, one replica that leads.
@@ -83,6 +85,8 @@ final class GatewayRuntime: Sendable {
     let notifier: Notifier
     /// Signs and checks checkout pins (`gw_pin`) with `GATEWAY_PIN_KEY`, else a key of this process.
     let pins: CheckoutPins
+    /// Asks Prometheus the `guardrails.prometheus` queries (a thread of its own).
+    let prometheus = PrometheusPoller()
     /// Idempotency keys of completed orders lately: a retried order is one conversion.
     let conversionKeys = ConversionKeys()
     /// Serialises reloads: polling, SIGHUP and the admin endpoint may ask at the same moment.
@@ -255,6 +259,11 @@ final class GatewayRuntime: Sendable {
 
     /// Sends `events` to the config's webhooks if this replica speaks for the fleet: the file
     /// store's only replica, or the etcd ramp leader (so a fleet sends each event once).
+    /// The file store's only replica, or the etcd ramp leader: the one that judges and notifies.
+    var speaksForFleet: Bool {
+        box.withLockedValue { !$0.usesEtcd || $0.fleet.isLeader }
+    }
+
     func notify(_ events: [RolloutEvents.Event]) {
         guard !events.isEmpty else { return }
         let (config, speaks) = box.withLockedValue { ($0.snapshot.active.config, !$0.usesEtcd || $0.fleet.isLeader) }

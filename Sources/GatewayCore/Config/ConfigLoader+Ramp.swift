@@ -34,7 +34,7 @@ extension ConfigDecoder {
     }
 
     mutating func guardrailsSection(_ node: YAMLNode) -> Guardrails? {
-        let keys = ["window", "min_requests", "max_error_rate", "max_p99_ratio", "conversion", "action"]
+        let keys = ["window", "min_requests", "max_error_rate", "max_p99_ratio", "conversion", "prometheus", "action"]
         guard let map = mapping(node, "guardrails", allowed: keys) else { return nil }
         var guardrails = Guardrails()
         if let value = duration(map["window"], "guardrails.window") { guardrails.window = value }
@@ -47,6 +47,9 @@ extension ConfigDecoder {
         if let value = choice(map["action"], "guardrails.action", as: GuardrailAction.self) { guardrails.action = value }
         if let conversionNode = map["conversion"] {
             guardrails.conversion = conversionSection(conversionNode)
+        }
+        if let prometheusNode = map["prometheus"] {
+            guardrails.prometheus = prometheusChecksSection(prometheusNode)
         }
         return guardrails
     }

@@ -202,6 +202,8 @@ public struct Guardrails: Sendable, Equatable {
     public var maxErrorRate = 0.02
     public var maxP99Ratio = 2.0
     public var conversion: Conversion?
+    /// Extra go/no-go checks asked of a Prometheus.
+    public var prometheus: PrometheusChecks?
     public var action: GuardrailAction = .rollback
     public init() {}
 }

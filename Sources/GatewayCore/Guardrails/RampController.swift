@@ -12,11 +12,14 @@ public enum RampController {
         public var latched: Bool
         public var windows: WindowPair
         public var now: Date
+        /// The `guardrails.prometheus` checks' verdict, when configured.
+        public var checks: PrometheusJudge.Verdict?
 
         public init(
             schedule: Schedule?, guardrails: Guardrails?, configuredPercent: Int, progress: ScheduleProgress?, latched: Bool,
-            windows: WindowPair, now: Date
+            windows: WindowPair, now: Date, checks: PrometheusJudge.Verdict? = nil
         ) {
+            self.checks = checks
             self.schedule = schedule
             self.guardrails = guardrails
             self.configuredPercent = configuredPercent
@@ -38,7 +41,7 @@ public enum RampController {
     }
 
     public static func evaluate(_ input: Input) -> Decision {
-        let verdict = input.guardrails.map { GuardrailJudge.verdict($0, windows: input.windows) } ?? .noVerdict
+        let verdict = input.guardrails.map { PrometheusJudge.combine(GuardrailJudge.verdict($0, windows: input.windows), input.checks) } ?? .noVerdict
         var latchReason: String?
         if case .breach(let reason) = verdict, input.guardrails?.action == .rollback, !input.latched {
             latchReason = reason

@@ -18,7 +18,7 @@ enum ChildProcesses {
     /// A pid may have been reused since: only a process still running one of our binaries is ended.
     fileprivate static func isOurs(_ pid: Int32) -> Bool {
         guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") else { return false }
-        return exe.hasSuffix("/checkout-gateway") || exe.hasSuffix("/etcd")
+        return exe.hasSuffix("/checkout-gateway") || exe.hasSuffix("/etcd") || exe.hasSuffix("/prometheus")
     }
 
     fileprivate static func pids() -> [Int32] {
