@@ -296,6 +296,23 @@ struct ConfigLoaderTests {
             ])
     }
 
+    @Test func shadowTraffic() throws {
+        let config = try ConfigLoader.parse(
+            Self.minimal + """
+
+                shadow: { percent: 20 }
+                schedule:
+                  start: 2026-01-01T00:00:00Z
+                  steps:
+                    - { shadow: true, hold: 30m }
+                    - { percent: 10 }
+                """, file: "gateway.yaml")
+        #expect(config.shadow == ShadowConfig(percent: 20))
+        #expect(config.schedule?.steps.first == Schedule.Step(percent: 0, hold: .seconds(1800), shadow: true), "a shadow step keeps shoppers at 0%")
+        let found = problems(Self.minimal + "\nshadow: { percent: 100, methods: [GET, POST] }")
+        #expect(found.map(\.message) == ["shadow.methods: POST is not safe to mirror (a copy could change state on new); only GET, HEAD, OPTIONS"])
+    }
+
     @Test func errorOutputHasFileLineColumnAndCaret() {
         do {
             _ = try ConfigLoader.parse(Self.minimal + "\n  percent: 150", file: "conf/gateway.yaml")

@@ -29,7 +29,8 @@ struct PrometheusJudgeTests {
         #expect(PrometheusJudge.verdict(section, results: low, now: now) == .breach("prometheus check 'orders per second' 0.5 < 1"))
 
         for (name, answer, age) in [
-            ("failed", PrometheusJudge.Answer.failed("cannot reach http://prometheus:9090"), 1.0), ("empty", .values([]), 1), ("stale", .values([3]), 46),
+            ("failed", PrometheusJudge.Answer.failed("cannot reach http://prometheus:9090"), 1.0), ("empty", .values([]), 1),
+            ("stale", .values([3]), 46),
         ] {
             var partial = healthy
             partial["orders per second"] = result(answer, age: age)
@@ -83,9 +84,11 @@ struct PrometheusJudgeTests {
                 """, file: "gateway.yaml")
             Issue.record("expected errors")
         } catch {
-            #expect(error.problems.map(\.message) == [
-                "guardrails.prometheus.checks[0] needs exactly one of max or min", "guardrails.prometheus.checks[1] needs exactly one of max or min",
-            ])
+            #expect(
+                error.problems.map(\.message) == [
+                    "guardrails.prometheus.checks[0] needs exactly one of max or min",
+                    "guardrails.prometheus.checks[1] needs exactly one of max or min",
+                ])
         }
     }
 }

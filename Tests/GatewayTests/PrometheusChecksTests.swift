@@ -39,7 +39,8 @@ struct PrometheusChecksTests {
         let port = try FreePort.find()
         let passing = "{ name: gateway scraped, query: 'up{job=\"checkout-gateway\"}', min: 1 }"
         let state = TemporaryFiles.path("state.json")
-        try await FileHarness.with(percent: 0, stateFile: state, extra: Self.config(prometheus: "http://127.0.0.1:\(port)", check: passing)) { h async throws in
+        try await FileHarness.with(percent: 0, stateFile: state, extra: Self.config(prometheus: "http://127.0.0.1:\(port)", check: passing)) {
+            h async throws in
             let prometheus = try await PrometheusServer.start(port: port, scraping: ["127.0.0.1:\(h.adminPort)"])
             defer { prometheus.stop() }
             try await traffic(h)

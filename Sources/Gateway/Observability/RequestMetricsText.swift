@@ -56,6 +56,12 @@ struct RequestMetricsText {
         sample(&text, "gateway_refused_connections_total", [], sums[Layout.refused])
         family(&text, "gateway_pinned_requests_total", "counter", "Requests sent to new by a checkout pin although the percent gave old.")
         sample(&text, "gateway_pinned_requests_total", [], sums[Layout.pinned])
+        family(
+            &text, "gateway_shadow_requests_total", "counter",
+            "Requests mirrored to new (shadow), by how new's answer compared with old's, or dropped under pressure.")
+        for result in ShadowMirror.Result.allCases {
+            sample(&text, "gateway_shadow_requests_total", [("result", result.label)], sums[Layout.shadow + result.rawValue])
+        }
         family(&text, "gateway_conversions_total", "counter", "Conversion starts and dones, by the variant that served them.")
         for (v, variant) in Self.variants.enumerated() {
             for (s, stage) in ["start", "done"].enumerated() where sums[Layout.conversions + v * 2 + s] > 0 {

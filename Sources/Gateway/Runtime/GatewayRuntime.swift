@@ -15,6 +15,9 @@ final class GatewayRuntime: Sendable {
     struct Snapshot: Sendable {
         var active: ActiveConfig
         var flagState: FlagState
+        /// The share of shoppers served by old whose safe requests are mirrored to new: `shadow.percent`,
+        /// or (without a `shadow` section) 100 during a `shadow: true` step of the schedule.
+        var shadowPercent: Int = 0
     }
 
     struct ConfigInfo: Sendable {
@@ -251,19 +254,27 @@ final class GatewayRuntime: Sendable {
     /// state serves everyone old (`state_unknown`).
     static func snapshot(active: ActiveConfig, machine: RolloutStateMachine, percent: Int, etcd: Bool) -> Snapshot {
         let state = machine.effective
+        let config = active.config
+        var inShadowStep = false
+        if let schedule = config.schedule, let progress = state.schedule, progress.fingerprint == schedule.fingerprint,
+            progress.step < schedule.steps.count
+        {
+            inShadowStep = schedule.steps[progress.step].shadow
+        }
         return Snapshot(
             active: active,
-            flagState: FlagState(killed: state.killed, latched: state.latched, effectivePercent: percent, unknown: etcd && !machine.known)
+            flagState: FlagState(killed: state.killed, latched: state.latched, effectivePercent: percent, unknown: etcd && !machine.known),
+            shadowPercent: config.shadow?.percent ?? (inShadowStep ? 100 : 0)
         )
     }
 
-    /// Sends `events` to the config's webhooks if this replica speaks for the fleet: the file
-    /// store's only replica, or the etcd ramp leader (so a fleet sends each event once).
     /// The file store's only replica, or the etcd ramp leader: the one that judges and notifies.
     var speaksForFleet: Bool {
         box.withLockedValue { !$0.usesEtcd || $0.fleet.isLeader }
     }
 
+    /// Sends `events` to the config's webhooks if this replica speaks for the fleet (so a fleet
+    /// sends each event once).
     func notify(_ events: [RolloutEvents.Event]) {
         guard !events.isEmpty else { return }
         let (config, speaks) = box.withLockedValue { ($0.snapshot.active.config, !$0.usesEtcd || $0.fleet.isLeader) }

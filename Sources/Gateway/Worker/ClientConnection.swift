@@ -133,15 +133,15 @@ final class ClientConnection {
         Forwarder.forward(prepared.plan, active: request.active, upstreams: snapshot.upstreams, stats: worker.stats, clock: worker.clock) {
             [self] result in
             if forwarding {
-                worker.defer { self.respond(to: request, prepared: prepared, result: result) }
+                worker.defer { self.respond(to: request, prepared: prepared, result: result, upstreams: snapshot.upstreams) }
             } else {
-                respond(to: request, prepared: prepared, result: result)
+                respond(to: request, prepared: prepared, result: result, upstreams: snapshot.upstreams)
             }
         }
         forwarding = false
     }
 
-    private func respond(to request: ProxyRequest, prepared: ProxyRequest.Prepared, result: ForwardingResult) {
+    private func respond(to request: ProxyRequest, prepared: ProxyRequest.Prepared, result: ForwardingResult, upstreams: UpstreamPair) {
         let status: Int
         var headers: HeaderFields
         let body: [UInt8]
@@ -164,6 +164,9 @@ final class ClientConnection {
         if let cookie = prepared.setCookie { headers.append(("Set-Cookie", cookie)) }
         if let pin = PinCookie.header(request: request, prepared: prepared, result: result, status: status) { headers.append(("Set-Cookie", pin)) }
         writeAnswer(status: status, headers: headers, body: body, minorVersion: request.head.minorVersion, isHead: request.head.method == "HEAD")
+        if case .response(let old) = result.result, ShadowMirror.wanted(request: request, prepared: prepared, result: result) {
+            worker.mirror(prepared.plan, old: old, upstreams: upstreams, maxConcurrent: request.active.config.shadow?.maxConcurrent ?? 32)
+        }
     }
 
     /// `flag.public_ofrep`: the browser asks for its variant on the public listener (read-only).

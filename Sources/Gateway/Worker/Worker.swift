@@ -50,6 +50,7 @@ final class Worker: @unchecked Sendable {
         self.logger = logger
         self.stats = runtime.recorder.makeWorkerStats()
         self.upstreams = WorkerUpstreams(epoll: epoll, clock: clock, workers: totalWorkers)
+        self.totalWorkers = totalWorkers
         epoll.add(listener, events: EPOLLIN.rawValue, token: EpollToken(.listener, fd: listener))
     }
 
@@ -65,6 +66,26 @@ final class Worker: @unchecked Sendable {
     /// Runs `work` on this thread at the end of the current loop turn.
     func `defer`(_ work: @escaping () -> Void) {
         deferred.append(work)
+    }
+
+    /// Mirrored requests of this worker in flight (shadow traffic).
+    private var shadowsInFlight = 0
+    private let totalWorkers: Int
+
+    /// Sends a shadow copy of `plan` to new once the current answer is out, unless this worker's
+    /// share of `maxConcurrent` is in flight (then it is dropped and counted).
+    func mirror(_ plan: ForwardingPlan, old: UpstreamResponse, upstreams: UpstreamPair, maxConcurrent: Int) {
+        guard shadowsInFlight < max(1, maxConcurrent / totalWorkers) else {
+            stats.shadow(.dropped)
+            return
+        }
+        shadowsInFlight += 1
+        self.defer { [self] in
+            ShadowMirror.send(plan: plan, old: old, upstreams: upstreams, stats: stats, clock: clock) { [self] result in
+                shadowsInFlight -= 1
+                stats.shadow(result)
+            }
+        }
     }
 
     // MARK: - The snapshot

@@ -43,7 +43,8 @@ final class WorkerStats: Sendable {
         static let rejected = fallbacks + fallbackCauses.count
         static let refused = rejected + codes
         static let pinned = refused + 1
-        static let conversions = pinned + 1
+        static let shadow = pinned + 1
+        static let conversions = shadow + ShadowMirror.Result.allCases.count
         static let windows = conversions + variants * conversionStages.count
         static let size = windows + variants * SlidingWindow.slotCount * slotWidth
 
@@ -102,6 +103,10 @@ final class WorkerStats: Sendable {
 
     func pinned() {
         block.add(Layout.pinned)
+    }
+
+    func shadow(_ result: ShadowMirror.Result) {
+        block.add(Layout.shadow + result.rawValue)
     }
 
     func conversion(_ variant: Variant, stage: SlidingWindow.ConversionStage, now: UInt64) {

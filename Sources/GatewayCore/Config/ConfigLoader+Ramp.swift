@@ -8,10 +8,13 @@ extension ConfigDecoder {
             if items.isEmpty { fail(stepsNode.mark, "schedule.steps must have at least one step") }
             for (index, item) in items.enumerated() {
                 let path = "schedule.steps[\(index)]"
-                guard let stepMap = mapping(item, path, allowed: ["percent", "hold", "approve"]) else { continue }
-                let percent = required(stepMap["percent"], in: stepMap, "\(path).percent").flatMap {
-                    integer($0, "\(path).percent", in: 0...100)
-                }
+                guard let stepMap = mapping(item, path, allowed: ["percent", "hold", "approve", "shadow"]) else { continue }
+                let shadow = bool(stepMap["shadow"], "\(path).shadow") ?? false
+                // A shadow step keeps shoppers on old: its percent is 0 unless written.
+                let percent =
+                    shadow && stepMap["percent"] == nil
+                    ? 0
+                    : required(stepMap["percent"], in: stepMap, "\(path).percent").flatMap { integer($0, "\(path).percent", in: 0...100) }
                 let isLast = index == items.count - 1
                 var hold: Duration?
                 if isLast {
@@ -26,7 +29,7 @@ extension ConfigDecoder {
                 if let percent, let previous = steps.last, percent < previous.percent, let percentNode = stepMap["percent"] {
                     fail(percentNode.mark, "\(path).percent must not be lower than the step before (\(previous.percent))")
                 }
-                if let percent { steps.append(Schedule.Step(percent: percent, hold: hold, approve: approve)) }
+                if let percent { steps.append(Schedule.Step(percent: percent, hold: hold, approve: approve, shadow: shadow)) }
             }
         }
         guard let start, !steps.isEmpty else { return nil }

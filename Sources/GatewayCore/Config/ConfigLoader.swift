@@ -67,7 +67,7 @@ public enum ConfigLoader {
 extension ConfigDecoder {
     static let topLevelKeys = [
         "version", "listen", "admin", "upstreams", "routes", "flag", "fallback", "schedule", "guardrails", "limits",
-        "state_file", "state", "access_log", "notify",
+        "state_file", "state", "access_log", "notify", "shadow",
     ]
 
     mutating func gatewayConfig(_ root: YAMLNode) -> GatewayConfig? {
@@ -93,6 +93,7 @@ extension ConfigDecoder {
         }
         let accessLog = bool(top["access_log"], "access_log")
         let notify = top["notify"].map { notifySection($0) } ?? []
+        let shadow = top["shadow"].flatMap { shadowSection($0) }
 
         guard let upstreams, let flag else { return nil }
         var config = GatewayConfig(upstreams: upstreams, flag: flag)
@@ -107,6 +108,7 @@ extension ConfigDecoder {
         config.etcd = etcd
         if let accessLog { config.accessLog = accessLog }
         config.notify = notify
+        config.shadow = shadow
         return config
     }
 

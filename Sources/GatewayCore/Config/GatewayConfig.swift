@@ -20,6 +20,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var accessLog = true
     /// Webhooks told about the rollout's events (sent by the ramp leader).
     public var notify: [NotifyTarget] = []
+    /// Mirroring of safe requests of shoppers served by old to new.
+    public var shadow: ShadowConfig?
 
     public init(upstreams: Upstreams, flag: FlagConfig) {
         self.upstreams = upstreams
@@ -179,11 +181,15 @@ public struct Schedule: Sendable, Equatable {
         /// guardrails (an approval gate). Not part of the schedule's fingerprint: adding a gate
         /// to a running schedule keeps its position.
         public var approve: Bool
+        /// A step where shoppers stay on old while their safe requests are mirrored to new
+        /// (`shadow`), so the guardrails judge new before anyone sees it.
+        public var shadow: Bool
 
-        public init(percent: Int, hold: Duration?, approve: Bool = false) {
+        public init(percent: Int, hold: Duration?, approve: Bool = false, shadow: Bool = false) {
             self.percent = percent
             self.hold = hold
             self.approve = approve
+            self.shadow = shadow
         }
     }
 

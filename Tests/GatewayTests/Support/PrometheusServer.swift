@@ -27,7 +27,11 @@ final class PrometheusServer: Sendable {
                 static_configs: [{ targets: [\(targets.map { "\"\($0)\"" }.joined(separator: ", "))] }]
             """
         try config.write(toFile: folder + "/prometheus.yml", atomically: true, encoding: .utf8)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: { FileManager.default.createFile(atPath: folder + ".log", contents: nil); return folder + ".log" }()))
+        let log = try FileHandle(
+            forWritingTo: URL(
+                fileURLWithPath: {
+                    FileManager.default.createFile(atPath: folder + ".log", contents: nil); return folder + ".log"
+                }()))
         defer { try? log.close() }
         let process = try ChildProcess(
             executable: binary,
