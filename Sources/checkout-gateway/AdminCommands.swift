@@ -11,7 +11,7 @@ struct AdminOptions: ParsableArguments {
     var tokenEnv = "GATEWAY_ADMIN_TOKEN"
 
     /// POSTs to `/admin/<operation>` and prints the short status summary of the answer.
-    func post(_ operation: String) throws {
+    func post(_ operation: String, body: Data = Data()) throws {
         var headers: [(String, String)] = []
         if let token = ProcessInfo.processInfo.environment[tokenEnv], !token.isEmpty {
             headers.append(("Authorization", "Bearer \(token)"))
@@ -19,7 +19,7 @@ struct AdminOptions: ParsableArguments {
         let url = (admin.hasSuffix("/") ? String(admin.dropLast()) : admin) + "/admin/\(operation)"
         let response: SimpleHTTPClient.Response
         do {
-            response = try SimpleHTTPClient.request(method: "POST", url: url, headers: headers, body: Data())
+            response = try SimpleHTTPClient.request(method: "POST", url: url, headers: headers, body: body)
         } catch {
             Self.fail("cannot reach the admin listener at \(admin): \(error) (is the gateway running? is --admin right?)")
         }

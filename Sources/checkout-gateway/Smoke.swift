@@ -33,6 +33,15 @@ struct Smoke: ParsableCommand {
     @Option(help: "The gateway.yaml whose upstreams --direct uses.")
     var config = "gateway.yaml"
 
+    @Flag(help: "Record the outcome on the running schedule step (POST /admin/smoke to --admin), shown next to an approval.")
+    var report = false
+
+    @Option(help: "With --report: the admin listener's base URL.")
+    var admin = "http://127.0.0.1:9901"
+
+    @Option(help: "With --report: the environment variable holding the admin token (admin.token_env).")
+    var adminTokenEnv = "GATEWAY_ADMIN_TOKEN"
+
     func run() throws {
         var smoke: SmokeTest
         if direct {
@@ -51,10 +60,16 @@ struct Smoke: ParsableCommand {
             print("\(step.passed ? "ok  " : "FAIL") \(step.variant.rawValue): \(step.description)")
         }
         let failed = steps.filter { !$0.passed }.count
-        if failed > 0 {
-            print("smoke test FAILED: \(failed) of \(steps.count) steps")
-            throw ExitCode(1)
+        let summary =
+            failed > 0
+            ? "smoke test FAILED: \(failed) of \(steps.count) steps"
+            : "smoke test passed: \(steps.count) steps on old and new\(direct ? ", straight to the upstreams" : "")"
+        print(summary)
+        if report {
+            let firstFailure = steps.first { !$0.passed }.map { "; first: \($0.variant.rawValue): \($0.description)" } ?? ""
+            let body = try JSONEncoder().encode(SmokeReport(passed: failed == 0, summary: summary + firstFailure))
+            try AdminOptions.parse(["--admin", admin, "--token-env", adminTokenEnv]).post("smoke", body: body)
         }
-        print("smoke test passed: \(steps.count) steps on old and new\(direct ? ", straight to the upstreams" : "")")
+        if failed > 0 { throw ExitCode(1) }
     }
 }

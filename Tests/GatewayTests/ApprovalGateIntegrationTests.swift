@@ -35,6 +35,19 @@ struct ApprovalGateIntegrationTests {
             #expect(status[path: "schedule.awaiting_approval_since"] is String, "the wait survives a restart")
             #expect(try await TestClient.send(port: h.port, path: "/checkout", headers: [("X-User-Id", "u1")]).header("X-Checkout-Variant") == "old")
 
+            // The smoke test's outcome is recorded on the waiting step and shown next to the approval.
+            let smoke = ["smoke", "--direct", "--config", h.configPath, "--report", "--admin", "http://127.0.0.1:\(h.adminPort)"]
+            h.new.set(.respond(status: 500, body: nil, headers: []))
+            let failing = try await GatewayProcess.run(arguments: smoke)
+            #expect(failing.status == 1)
+            #expect(try await h.status()[path: "schedule.smoke_passed"] as? Bool == false)
+            h.new.set(.respond(status: 200, body: nil, headers: []))
+            let passing = try await GatewayProcess.run(arguments: smoke)
+            #expect(passing.status == 0, "\(passing.stdout) \(passing.stderr)")
+            #expect(passing.stdout.contains("approval: WAITING FOR APPROVAL since"), "\(passing.stdout)")
+            #expect(passing.stdout.contains("smoke test passed at"), "the criteria next to the approval: \(passing.stdout)")
+            #expect(try await h.status()[path: "schedule.smoke_passed"] as? Bool == true)
+
             let promoted = try await h.admin("/admin/promote")
             #expect(promoted.status == 200, "\(promoted.text)")
             try await h.waitForStatus("the ramp leaves the gate") { $0[path: "schedule.step"] as? Int == 2 }

@@ -79,4 +79,27 @@ struct NotificationTests {
         }
         throw WaitTimeout(what: "webhook events \(names)")
     }
+
+    /// A fleet sends each event once: the ramp leader speaks for it, whichever replica was asked.
+    @Test func aFleetSendsEachEventOnceFromItsLeader() async throws {
+        let receiver = try await TestUpstream.start("webhook")
+        let etcd = try await EtcdCluster.start()
+        defer { etcd.stop() }
+        let fleet = try await FleetHarness.make(etcd: etcd, extra: "notify: [{ url: \"\(receiver.url)/hook\" }]")
+        defer { fleet.killAll() }
+        let leader = try await fleet.launchReplica()
+        try await fleet.waitUntil("the first replica leads", within: .seconds(5)) {
+            try await fleet.status(leader)[path: "fleet.leading"] as? Bool == true
+        }
+        let other = try await fleet.launchReplica()
+        try await fleet.waitUntil("the second replica knows the state", within: .seconds(5)) { try await fleet.variant(other) == "new" }
+        #expect(try await fleet.admin(other, "/admin/kill").status == 200, "asked on the replica that does not lead")
+        #expect(try await fleet.admin(other, "/admin/resume").status == 200)
+        let events = try await waitForEvents(receiver, ["kill", "resume"])
+        #expect(events.filter { $0["event"] as? String == "kill" }.count == 1, "one kill message for the fleet: \(events)")
+        let replica = try #require(events.first { $0["event"] as? String == "kill" }?["replica"] as? String)
+        #expect(try await fleet.status(leader)[path: "fleet.this_replica"] as? String == replica, "sent by the leader")
+        await fleet.stop([leader, other])
+        await receiver.shutdown()
+    }
 }

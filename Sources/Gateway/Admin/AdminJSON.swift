@@ -16,3 +16,14 @@ struct AdminError: Encodable {
     var error: String
     var errors: String?
 }
+
+/// `POST /admin/smoke`'s body, as `checkout-gateway smoke --report` sends it.
+public struct SmokeReport: Codable, Sendable {
+    public var passed: Bool
+    public var summary: String?
+
+    public init(passed: Bool, summary: String?) {
+        self.passed = passed
+        self.summary = summary
+    }
+}

@@ -39,17 +39,32 @@ enum AdminRoutes {
             let answer = OFREPEndpoint.answer(
                 path: path, ifNoneMatch: headers["if-none-match"], body: body, snapshot: runtime.snapshot())
             return Answer(status: HTTPResponseStatus(statusCode: answer.status), headers: HTTPHeaders(answer.headers), body: answer.body)
-        case (.POST, "/admin/kill"), (.POST, "/admin/resume"), (.POST, "/admin/reload"), (.POST, "/admin/promote"), (.POST, "/admin/abort"):
+        case (.POST, "/admin/kill"), (.POST, "/admin/resume"), (.POST, "/admin/reload"), (.POST, "/admin/promote"), (.POST, "/admin/abort"),
+            (.POST, "/admin/smoke"):
             if let refusal = AdminAuthorization.refusal(headers: headers, peerIP: peerIP, runtime: runtime) { return refusal }
             let actor = AdminAuthorization.actor(peerIP: peerIP, runtime: runtime)
+            if path == "/admin/smoke" { return await smoke(body: body, runtime: runtime) }
             return await operate(String(path.dropFirst("/admin/".count)), actor: actor, runtime: runtime)
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/status"), (_, "/admin/kill"), (_, "/admin/resume"), (_, "/admin/reload"),
-            (_, "/admin/promote"), (_, "/admin/abort"):
+            (_, "/admin/promote"), (_, "/admin/abort"), (_, "/admin/smoke"):
             var answer = Answer.json(.methodNotAllowed, AdminJSON.encode(AdminError(error: "method not allowed")))
             answer.headers.add(name: "Allow", value: path.hasPrefix("/admin/") ? "POST" : "GET")
             return answer
         default:
             return .json(.notFound, AdminJSON.encode(AdminError(error: "not found")))
+        }
+    }
+
+    /// `POST /admin/smoke` `{"passed": bool, "summary": "…"}`: a smoke test's outcome for the
+    /// current schedule step.
+    private static func smoke(body: [UInt8], runtime: GatewayRuntime) async -> Answer {
+        guard let report = try? JSONDecoder().decode(SmokeReport.self, from: Data(body)) else {
+            return .json(.badRequest, AdminJSON.encode(AdminError(error: "the body must be {\"passed\": true|false, \"summary\": \"...\"}")))
+        }
+        switch await runtime.recordSmoke(passed: report.passed, summary: report.summary ?? "") {
+        case .failure(let refusal): return .json(.conflict, AdminJSON.encode(AdminError(error: refusal.reason)))
+        case .success(true): return .json(.ok, runtime.statusReport().encoded())
+        case .success(false): return notConfirmed("smoke", runtime: runtime)
         }
     }
 

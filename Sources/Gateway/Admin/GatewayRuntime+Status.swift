@@ -51,7 +51,8 @@ extension GatewayRuntime {
                     enteredAt: persisted.schedule?.enteredAt, nextStepAt: ramp.nextStepAt,
                     approve: persisted.schedule.flatMap { $0.step < schedule.steps.count ? schedule.steps[$0.step].approve : nil },
                     awaitingApprovalSince: persisted.schedule?.awaitingApprovalSince, approvedBy: persisted.schedule?.approvedBy,
-                    approvedAt: persisted.schedule?.approvedAt
+                    approvedAt: persisted.schedule?.approvedAt, smokePassed: persisted.schedule?.smokePassed,
+                    smokeAt: persisted.schedule?.smokeAt, smokeSummary: persisted.schedule?.smokeSummary
                 )
             },
             guardrails: config.guardrails.map { guardrails in

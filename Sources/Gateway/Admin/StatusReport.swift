@@ -60,9 +60,16 @@ public struct StatusReport: Codable, Sendable {
         public var awaitingApprovalSince: Date?
         public var approvedBy: String?
         public var approvedAt: Date?
+        /// The last smoke test reported for this step.
+        public var smokePassed: Bool?
+        public var smokeAt: Date?
+        public var smokeSummary: String?
 
         enum CodingKeys: String, CodingKey {
             case step, steps, percent, approve
+            case smokePassed = "smoke_passed"
+            case smokeAt = "smoke_at"
+            case smokeSummary = "smoke_summary"
             case enteredAt = "entered_at"
             case nextStepAt = "next_step_at"
             case awaitingApprovalSince = "awaiting_approval_since"

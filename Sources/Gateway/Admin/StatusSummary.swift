@@ -31,7 +31,14 @@ public enum StatusSummary {
                 if let by = schedule.approvedBy {
                     lines.append("approval: approved by \(by)\(schedule.approvedAt.map { " at \(iso($0))" } ?? ""); the ramp moves on")
                 } else if let since = schedule.awaitingApprovalSince {
-                    let verdict = report.guardrails.map { " (guardrails now: \($0.verdict.replacingOccurrences(of: "_", with: " ")))" } ?? ""
+                    var criteria =
+                        report.guardrails.map { "guardrails now: \($0.verdict.replacingOccurrences(of: "_", with: " "))" } ?? "no guardrails"
+                    if let passed = schedule.smokePassed {
+                        criteria += "; smoke test \(passed ? "passed" : "FAILED")\(schedule.smokeAt.map { " at \(iso($0))" } ?? "")"
+                    } else {
+                        criteria += "; no smoke test reported (smoke --report)"
+                    }
+                    let verdict = " (\(criteria))"
                     lines.append(
                         "approval: WAITING FOR APPROVAL since \(iso(since)) (\(ago(since, now)))\(verdict): `checkout-gateway promote` moves on, `abort` rolls back"
                     )

@@ -54,7 +54,8 @@ enum ShadowMirror {
         lines.append(name: ForwardingHeaders.variantHeader, value: Variant.new.rawValue)
         lines.append(name: header, value: "1")
         let client = upstreams.new
-        let request = UpstreamRequest(method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: nil, mayResend: true)
+        let request = UpstreamRequest(
+            method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: nil, mayResend: true)
         let oldClass = old.status / 100
         let oldHash = hash(old.body)
         let started = clock.now

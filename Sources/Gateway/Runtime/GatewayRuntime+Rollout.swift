@@ -125,6 +125,30 @@ extension GatewayRuntime {
         return .success(.promote(approved.inWholeSeconds, replacing: progress, by: actor, at: now))
     }
 
+    /// Records a smoke test's outcome on the current schedule step (with the schedule's position,
+    /// compare-and-set like a step), so `status` shows it next to the approval. Returns why not
+    /// when no step runs, or whether the store confirmed.
+    func recordSmoke(passed: Bool, summary: String) async -> Result<Bool, PromoteRefusal> {
+        let now = Date()
+        let (proposal, actions) = box.withLockedValue { state -> (Result<Int, PromoteRefusal>, [Action]) in
+            let config = state.snapshot.active.config
+            guard let schedule = config.schedule, let progress = state.machine.effective.schedule, progress.fingerprint == schedule.fingerprint
+            else { return (.failure(PromoteRefusal(reason: "no schedule step is running to record a smoke test for")), []) }
+            var tested = progress
+            tested.smokePassed = passed
+            tested.smokeAt = now
+            tested.smokeSummary = String(summary.prefix(300))
+            let actions = self.apply(&state) { $0.propose(.schedule(tested.inWholeSeconds, replacing: progress)) }
+            state.proposals += 1
+            return (.success(state.proposals), actions)
+        }
+        run(actions)
+        switch proposal {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let sequence): return .success(await waitUntilSettled(sequence, within: storeTimeout))
+        }
+    }
+
     private func change(_ change: StateChange) async -> Bool {
         let (actions, sequence) = box.withLockedValue { state -> ([Action], Int) in
             let actions = self.apply(&state) { $0.propose(change) }

@@ -45,6 +45,11 @@ public struct ScheduleProgress: Codable, Sendable, Equatable {
     public var awaitingApprovalSince: Date?
     public var approvedBy: String?
     public var approvedAt: Date?
+    /// The last smoke test reported for this step (`checkout-gateway smoke --report`): shown
+    /// next to the approval as one of its go/no-go criteria.
+    public var smokePassed: Bool?
+    public var smokeAt: Date?
+    public var smokeSummary: String?
 
     public init(fingerprint: String, step: Int, enteredAt: Date) {
         self.fingerprint = fingerprint
@@ -62,6 +67,7 @@ public struct ScheduleProgress: Codable, Sendable, Equatable {
         copy.enteredAt = whole(enteredAt)
         copy.awaitingApprovalSince = awaitingApprovalSince.map(whole)
         copy.approvedAt = approvedAt.map(whole)
+        copy.smokeAt = smokeAt.map(whole)
         return copy
     }
 
@@ -71,5 +77,8 @@ public struct ScheduleProgress: Codable, Sendable, Equatable {
         case awaitingApprovalSince = "awaiting_approval_since"
         case approvedBy = "approved_by"
         case approvedAt = "approved_at"
+        case smokePassed = "smoke_passed"
+        case smokeAt = "smoke_at"
+        case smokeSummary = "smoke_summary"
     }
 }
