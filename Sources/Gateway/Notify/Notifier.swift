@@ -78,16 +78,13 @@ final class Notifier: @unchecked Sendable {
         }
     }
 
+    /// The message in the target's format, in the admin listener's one JSON style.
     static func body(_ event: RolloutEvents.Event, flag: String, replica: String, format: NotifyTarget.Format, at time: Date) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
         switch format {
         case .json:
-            return (try? encoder.encode(JSONBody(event: event.kind.rawValue, flag: flag, message: event.message, time: time, replica: replica)))
-                ?? Data()
+            return Data(AdminJSON.encode(JSONBody(event: event.kind.rawValue, flag: flag, message: event.message, time: time, replica: replica)))
         case .slack:
-            return (try? encoder.encode(SlackBody(text: event.message))) ?? Data()
+            return Data(AdminJSON.encode(SlackBody(text: event.message)))
         }
     }
 

@@ -112,6 +112,17 @@ extension ConfigDecoder {
         return config
     }
 
+    /// An `http://` or `https://` URL with a host (upstreams, webhooks, Prometheus), parsed and
+    /// as written.
+    mutating func httpURL(_ node: YAMLNode, _ path: String) -> (url: UpstreamURL, text: String)? {
+        guard let text = string(node, path) else { return nil }
+        guard let url = UpstreamURL(text) else {
+            fail(node.mark, "\(path) must be an http:// or https:// URL with a host, got \(text)")
+            return nil
+        }
+        return (url, text)
+    }
+
     private static func isVersionOne(_ node: YAMLNode) -> Bool {
         guard case .scalar(let scalar) = node else { return false }
         return scalar.isPlain && scalar.value == "1"
@@ -135,11 +146,7 @@ extension ConfigDecoder {
 
     private mutating func upstream(_ node: YAMLNode, _ path: String, defaults: (UpstreamURL) -> UpstreamConfig) -> UpstreamConfig? {
         guard let map = mapping(node, path, allowed: ["url", "connect_timeout", "timeout", "max_connections"]) else { return nil }
-        var url: UpstreamURL?
-        if let urlNode = required(map["url"], in: map, "\(path).url"), let text = string(urlNode, "\(path).url") {
-            url = UpstreamURL(text)
-            if url == nil { fail(urlNode.mark, "\(path).url must be an http:// or https:// URL with a host, got \(text)") }
-        }
+        let url = required(map["url"], in: map, "\(path).url").flatMap { httpURL($0, "\(path).url")?.url }
         let connectTimeout = duration(map["connect_timeout"], "\(path).connect_timeout")
         let timeout = duration(map["timeout"], "\(path).timeout")
         let maxConnections = integer(map["max_connections"], "\(path).max_connections", in: 1...10_000)

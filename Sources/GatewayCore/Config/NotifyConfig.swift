@@ -45,14 +45,7 @@ extension ConfigDecoder {
         for (index, item) in items.enumerated() {
             let path = "notify[\(index)]"
             guard let map = mapping(item, path, allowed: ["url", "events", "format"]) else { continue }
-            var url: String?
-            if let urlNode = required(map["url"], in: map, "\(path).url"), let text = string(urlNode, "\(path).url") {
-                if UpstreamURL(text) == nil {
-                    fail(urlNode.mark, "\(path).url must be an http:// or https:// URL with a host, got \(text)")
-                } else {
-                    url = text
-                }
-            }
+            let url = required(map["url"], in: map, "\(path).url").flatMap { httpURL($0, "\(path).url")?.text }
             var target = NotifyTarget(url: url ?? "")
             if let eventNodes = map["events"].flatMap({ list($0, "\(path).events") }) {
                 target.events = []

@@ -38,14 +38,8 @@ extension ConfigDecoder {
     mutating func prometheusChecksSection(_ node: YAMLNode) -> PrometheusChecks? {
         let path = "guardrails.prometheus"
         guard let map = mapping(node, path, allowed: ["url", "checks", "interval", "timeout"]) else { return nil }
-        var url: String?
-        if let urlNode = required(map["url"], in: map, "\(path).url"), let text = string(urlNode, "\(path).url") {
-            if UpstreamURL(text) == nil {
-                fail(urlNode.mark, "\(path).url must be an http:// or https:// URL with a host, got \(text)")
-            } else {
-                url = text.hasSuffix("/") ? String(text.dropLast()) : text
-            }
-        }
+        let url = required(map["url"], in: map, "\(path).url").flatMap { httpURL($0, "\(path).url")?.text }
+            .map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         var checks: [PrometheusChecks.Check] = []
         if let checksNode = required(map["checks"], in: map, "\(path).checks"), let items = list(checksNode, "\(path).checks") {
             if items.isEmpty { fail(checksNode.mark, "\(path).checks must name at least one check") }
