@@ -17,9 +17,10 @@ enum PinCookie {
         let flag = config.flag
         let method = prepared.plan.method
         let secure = flag.anonymousCookie.secure ? "; Secure" : ""
+        let current = RequestHeaders(request.head).cookie(CheckoutPins.cookieName)
         if let conversion = config.guardrails?.conversion {
             if conversion.done.matches(target: request.head.target, method: method) {
-                guard RequestHeaders(request.head).cookie(CheckoutPins.cookieName) != nil else { return nil }
+                guard current != nil else { return nil }
                 return "\(CheckoutPins.cookieName)=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax\(secure)"
             }
             guard conversion.start.matches(target: request.head.target, method: method) else { return nil }
@@ -27,7 +28,7 @@ enum PinCookie {
         let now = time(nil)
         let ttl = Int(flag.pinTTL.components.seconds)
         // A pin with more than half its time left is kept as it is: no Set-Cookie on every request.
-        if let current = RequestHeaders(request.head).cookie(CheckoutPins.cookieName),
+        if let current,
             pins.isValid(current, flag: flag.key, identity: identity, now: now + ttl / 2)
         {
             return nil

@@ -1,10 +1,9 @@
 import Crypto
-import Foundation
 
 /// The signed `gw_pin` cookie: "this shopper started a checkout on new; keep them there until
 /// they finish or it expires", so a manual ramp-down never moves someone half-way through paying.
 ///
-/// Value: `v1.<expiry, unix seconds>.<HMAC-SHA256 of flag key, identity and expiry, base64url>`.
+/// Value: `v1.<expiry, unix seconds>.<HMAC-SHA256 of flag key, identity and expiry, hex>`.
 /// Bound to the flag and the identity, so it cannot be moved to another shopper or flag; a
 /// forged, altered or expired pin is ignored. The key comes from `GATEWAY_PIN_KEY` (a fleet must
 /// share it), else a random key of this process.
@@ -34,11 +33,21 @@ public struct CheckoutPins: Sendable {
         return ConstantTime.equals(String(parts[2]), expected)
     }
 
+    /// The MAC as lowercase hex: cookie-safe as it is, and no Foundation on the request path.
     private func signature(flag: String, identity: String, expires: Int) -> String {
         // Lengths first, so no two (flag, identity) pairs sign the same bytes.
         let message = "\(flag.utf8.count):\(flag)|\(identity.utf8.count):\(identity)|\(expires)"
         let mac = HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key)
-        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { buffer in
+            var index = 0
+            for byte in mac {
+                buffer[index] = Self.hexDigits[Int(byte >> 4)]
+                buffer[index + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
+        }
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
