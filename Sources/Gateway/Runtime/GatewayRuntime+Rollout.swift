@@ -71,7 +71,7 @@ extension GatewayRuntime {
     /// with the criteria in view.
     func promote(by actor: String) async -> PromoteOutcome {
         let now = Date()
-        let (proposal, actions) = box.withLockedValue { state -> (Result<(StateChange, Int), PromoteRefusal>, [Action]) in
+        let (proposal, actions) = box.withLockedValue { state -> (Result<(StateChange, Int), RolloutRefusal>, [Action]) in
             switch Self.promotion(of: state.machine.effective, config: state.snapshot.active.config, by: actor, at: now) {
             case .failure(let refusal):
                 return (.failure(refusal), [])
@@ -97,27 +97,28 @@ extension GatewayRuntime {
         }
     }
 
-    struct PromoteRefusal: Error {
+    /// Why a promote or a smoke report has nothing to act on (answered 409 with the reason).
+    struct RolloutRefusal: Error {
         var reason: String
     }
 
     /// The promote change for `state`, or why there is nothing to approve.
-    static func promotion(of state: PersistedState, config: GatewayConfig, by actor: String, at now: Date) -> Result<StateChange, PromoteRefusal> {
-        guard let schedule = config.schedule else { return .failure(PromoteRefusal(reason: "no schedule is configured")) }
+    static func promotion(of state: PersistedState, config: GatewayConfig, by actor: String, at now: Date) -> Result<StateChange, RolloutRefusal> {
+        guard let schedule = config.schedule else { return .failure(RolloutRefusal(reason: "no schedule is configured")) }
         guard let progress = state.schedule, progress.fingerprint == schedule.fingerprint, progress.step < schedule.steps.count else {
-            return .failure(PromoteRefusal(reason: "the schedule has not started"))
+            return .failure(RolloutRefusal(reason: "the schedule has not started"))
         }
         let step = schedule.steps[progress.step]
         let name = "step \(progress.step + 1) of \(schedule.steps.count) (\(step.percent)%)"
-        if state.killed { return .failure(PromoteRefusal(reason: "the kill switch is on: resume first")) }
-        if state.latched { return .failure(PromoteRefusal(reason: "the rollout is rolled back (\(state.latchReason ?? "latched")): resume first")) }
-        guard step.approve else { return .failure(PromoteRefusal(reason: "\(name) has no approval gate (approve: true)")) }
-        if let by = progress.approvedBy { return .failure(PromoteRefusal(reason: "\(name) is already approved by \(by)")) }
+        if state.killed { return .failure(RolloutRefusal(reason: "the kill switch is on: resume first")) }
+        if state.latched { return .failure(RolloutRefusal(reason: "the rollout is rolled back (\(state.latchReason ?? "latched")): resume first")) }
+        guard step.approve else { return .failure(RolloutRefusal(reason: "\(name) has no approval gate (approve: true)")) }
+        if let by = progress.approvedBy { return .failure(RolloutRefusal(reason: "\(name) is already approved by \(by)")) }
         guard progress.awaitingApprovalSince != nil else {
             let holdOver = step.hold.map { progress.enteredAt.addingTimeInterval($0.seconds) }
             let when = holdOver.map { " (its hold ends \(ISO8601DateFormatter().string(from: $0)))" } ?? ""
             return .failure(
-                PromoteRefusal(reason: "\(name) is not waiting for approval yet: it waits once its hold is over and the guardrails say go\(when)"))
+                RolloutRefusal(reason: "\(name) is not waiting for approval yet: it waits once its hold is over and the guardrails say go\(when)"))
         }
         var approved = progress
         approved.approvedBy = actor
@@ -128,12 +129,12 @@ extension GatewayRuntime {
     /// Records a smoke test's outcome on the current schedule step (with the schedule's position,
     /// compare-and-set like a step), so `status` shows it next to the approval. Returns why not
     /// when no step runs, or whether the store confirmed.
-    func recordSmoke(passed: Bool, summary: String) async -> Result<Bool, PromoteRefusal> {
+    func recordSmoke(passed: Bool, summary: String) async -> Result<Bool, RolloutRefusal> {
         let now = Date()
-        let (proposal, actions) = box.withLockedValue { state -> (Result<Int, PromoteRefusal>, [Action]) in
+        let (proposal, actions) = box.withLockedValue { state -> (Result<Int, RolloutRefusal>, [Action]) in
             let config = state.snapshot.active.config
             guard let schedule = config.schedule, let progress = state.machine.effective.schedule, progress.fingerprint == schedule.fingerprint
-            else { return (.failure(PromoteRefusal(reason: "no schedule step is running to record a smoke test for")), []) }
+            else { return (.failure(RolloutRefusal(reason: "no schedule step is running to record a smoke test for")), []) }
             var tested = progress
             tested.smokePassed = passed
             tested.smokeAt = now

@@ -277,8 +277,9 @@ final class GatewayRuntime: Sendable {
     /// sends each event once).
     func notify(_ events: [RolloutEvents.Event]) {
         guard !events.isEmpty else { return }
-        let (config, speaks) = box.withLockedValue { ($0.snapshot.active.config, !$0.usesEtcd || $0.fleet.isLeader) }
-        guard speaks, !config.notify.isEmpty else { return }
+        guard speaksForFleet else { return }
+        let config = snapshot().active.config
+        guard !config.notify.isEmpty else { return }
         for event in events {
             var event = event
             event.message = "\(config.flag.key): \(event.message)"
