@@ -131,6 +131,11 @@ struct EtcdConfigTests {
         #expect(
             problems("state:\n  etcd:\n    endpoints: [http://e:2379]\n    prefix: nope").first?.message
                 == "state.etcd.prefix must start and end with /, got nope")
+        let ordersFlag = ConfigLoaderTests.minimal.replacingOccurrences(of: "key: new-checkout", with: "key: orders")
+        #expect(
+            configProblems(ordersFlag + "\nstate:\n  etcd:\n    endpoints: [http://e:2379]").first?.message.hasPrefix(
+                "flag.key orders is reserved with state.etcd") == true)
+        #expect(configProblems(ordersFlag).isEmpty, "only with etcd")
     }
 }
 

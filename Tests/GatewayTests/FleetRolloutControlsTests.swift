@@ -88,4 +88,61 @@ struct FleetRolloutControlsTests {
         #expect(try await fleet.status(follower)[path: "guardrails.prometheus"] == nil, "only the leader asks and judges")
         await fleet.stop([leader, follower])
     }
+
+    @Test func aRetriedOrderCountsOnceAcrossReplicasAndRestarts() async throws {
+        let etcd = try await EtcdCluster.start()
+        defer { etcd.stop() }
+        let conversion = """
+            guardrails:
+              window: 60s
+              conversion:
+                start: { path_prefix: /checkout, method: GET }
+                done: { path_prefix: /checkout/orders, method: POST }
+            """
+        let fleet = try await FleetHarness.make(etcd: etcd, percent: 100, extra: conversion)
+        defer { fleet.killAll() }
+        let leader = try await fleet.launchReplica()
+        try await fleet.waitUntil("the first replica leads", within: .seconds(5)) {
+            try await fleet.status(leader)[path: "fleet.leading"] as? Bool == true
+        }
+        let follower = try await fleet.launchReplica()
+        try await fleet.waitUntil("the second replica knows the state", within: .seconds(5)) { try await fleet.variant(follower) == "new" }
+        func order(_ replica: GatewayProcess, _ key: String) async throws {
+            let placed = try await TestClient.send(
+                port: replica.publicPort, method: .POST, path: "/checkout/orders", headers: [("X-User-Id", "s"), ("Idempotency-Key", key)],
+                body: [1])
+            #expect(placed.status == 200)
+        }
+        func orderKeys(_ replica: GatewayProcess) async throws -> [String: Double] {
+            let metrics = MetricsText(try await TestClient.send(port: replica.adminPort, path: "/metrics").text)
+            var counts: [String: Double] = [:]
+            for result in ["first", "repeat", "unchecked"] { counts[result] = metrics.value("gateway_order_keys_total", ["result=\(result)"]) }
+            return counts
+        }
+
+        try await order(leader, "order-1")
+        try await fleet.waitUntil("the leader's order is recorded", within: .seconds(5)) { try await orderKeys(leader)["first"] == 1 }
+        // The shopper's retry lands on the other replica: etcd says it is a repeat. The second
+        // retry there is a repeat this replica knows itself; another order is a first.
+        for key in ["order-1", "order-1", "order-2"] { try await order(follower, key) }
+        try await fleet.waitUntil("the follower judges its three orders", within: .seconds(5)) {
+            try await orderKeys(follower) == ["first": 1, "repeat": 2, "unchecked": 0]
+        }
+        try await fleet.waitUntil("the leader's fleet-wide window counts two orders", within: .seconds(10)) {
+            try await fleet.status(leader)[path: "guardrails.conversion.new_dones"] as? Int == 2
+        }
+
+        // A replica started after the orders (no keys of its own) still knows the retry.
+        follower.signal(SIGTERM)
+        _ = try await follower.exitStatus()
+        let restarted = try await fleet.launchReplica()
+        try await fleet.waitUntil("the new replica knows the state", within: .seconds(5)) { try await fleet.variant(restarted) == "new" }
+        try await order(restarted, "order-2")
+        try await fleet.waitUntil("the restarted replica asks etcd", within: .seconds(5)) {
+            try await orderKeys(restarted) == ["first": 0, "repeat": 1, "unchecked": 0]
+        }
+        let metrics = MetricsText(try await TestClient.send(port: restarted.adminPort, path: "/metrics").text)
+        #expect(metrics.value("gateway_conversions_total", ["variant=new", "stage=done"]) == nil, "a retry is no conversion")
+        await fleet.stop([leader, restarted])
+    }
 }

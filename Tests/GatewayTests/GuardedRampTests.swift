@@ -123,9 +123,14 @@ struct GuardedRampTests {
             }
             let after = MetricsText(try await TestClient.send(port: h.adminPort, path: "/metrics").text)
             #expect(after.value("gateway_conversions_total", ["variant=new", "stage=done"]) == 3, "1 without a key + order-1 once + order-2")
+            #expect(after.value("gateway_order_keys_total", ["result=first"]) == 2)
+            #expect(after.value("gateway_order_keys_total", ["result=repeat"]) == 2)
+            #expect(after.value("gateway_order_keys_total", ["result=unchecked"]) == 0)
+            // /status shows the windows of the ramp's last evaluation (each second) once there is one.
+            try await h.waitForStatus("the ramp's window counts the orders") { status in
+                status[path: "guardrails.conversion.new_starts"] as? Int == 2 && status[path: "guardrails.conversion.new_dones"] as? Int == 3
+            }
             let status = try await h.status()
-            #expect(status[path: "guardrails.conversion.new_starts"] as? Int == 2)
-            #expect(status[path: "guardrails.conversion.new_dones"] as? Int == 3)
             #expect(status[path: "guardrails.conversion.p_value"] is Double)
             #expect(status[path: "guardrails.conversion.confidence"] as? Double == 0.95)
         }

@@ -67,6 +67,38 @@ struct PinningTests {
         }
     }
 
+    @Test func pinTTLZeroTurnsPinningOff() async throws {
+        let state = TemporaryFiles.path("state.json")
+        let config = TemporaryFiles.path("gateway.yaml")
+        @Sendable func withoutPins(_ text: String) throws {
+            try text.replacingOccurrences(of: "  percent: 0\n", with: "  percent: 0\n  pin_ttl: 0\n")
+                .replacingOccurrences(of: "  percent: 100\n", with: "  percent: 100\n  pin_ttl: 0\n")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        try await FileHarness.with(
+            percent: 100, stateFile: state, configPath: config, environment: Self.environment, extra: Self.conversion, placeConfig: withoutPins
+        ) { h async throws in
+            let started = try await get(h, user: "alice")
+            #expect(started.header("X-Checkout-Variant") == "new")
+            #expect(pin(in: started) == nil, "no pin is set")
+        }
+        // A pin signed with the right key, as a shopper might still carry from before: ignored.
+        let carried = CheckoutPins(key: Array(Self.environment["GATEWAY_PIN_KEY"]!.utf8))
+            .value(flag: "new-checkout", identity: "alice", expires: Int(Date().timeIntervalSince1970) + 600)
+        try await FileHarness.with(
+            percent: 0, stateFile: state, configPath: config, environment: Self.environment, extra: Self.conversion, placeConfig: withoutPins
+        ) { h async throws in
+            #expect(try String(contentsOfFile: config, encoding: .utf8).contains("pin_ttl: 0"))
+            let answer = try await get(h, user: "alice", cookie: "gw_pin=\(carried)")
+            #expect(answer.header("X-Checkout-Variant") == "old", "a carried pin is not honoured")
+        }
+        // The same pin holds when pinning is on (so the test above could have failed).
+        try await FileHarness.with(percent: 0, stateFile: state, configPath: config, environment: Self.environment, extra: Self.conversion) {
+            h async throws in
+            #expect(try await get(h, user: "alice", cookie: "gw_pin=\(carried)").header("X-Checkout-Variant") == "new")
+        }
+    }
+
     @Test func aPinFromOneReplicaHoldsOnAnotherWithTheSharedKey() async throws {
         let etcd = try await EtcdCluster.start()
         defer { etcd.stop() }

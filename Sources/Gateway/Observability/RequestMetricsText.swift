@@ -68,6 +68,13 @@ struct RequestMetricsText {
                 sample(&text, "gateway_conversions_total", [("variant", variant.rawValue), ("stage", stage)], sums[Layout.conversions + v * 2 + s])
             }
         }
+        family(
+            &text, "gateway_order_keys_total", "counter",
+            "Completed orders with an idempotency key: first seen (a conversion), a repeat (a retry, not counted), or unchecked (etcd did not answer; counted)."
+        )
+        for verdict in FleetOrderKeys.Verdict.allCases {
+            sample(&text, "gateway_order_keys_total", [("result", verdict.label)], sums[Layout.orderKeys + verdict.rawValue])
+        }
         family(&text, "gateway_open_connections", "gauge", "Open client connections of the public listener.")
         sample(&text, "gateway_open_connections", [], openConnections)
         output.append(contentsOf: text.utf8)

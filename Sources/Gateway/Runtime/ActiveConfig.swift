@@ -17,7 +17,8 @@ final class ActiveConfig: Sendable {
     init(config: GatewayConfig, environment: [String: String], pins: CheckoutPins) {
         self.config = config
         let overrideToken = config.flag.testOverride.flatMap { environment[$0.tokenEnv] }
-        self.evaluator = FlagEvaluator(flag: config.flag, overrideToken: overrideToken, pins: pins)
+        // `pin_ttl: 0` turns pinning off: no pin is honoured or set.
+        self.evaluator = FlagEvaluator(flag: config.flag, overrideToken: overrideToken, pins: config.flag.pinTTL == .zero ? nil : pins)
         var stripped: Set<String> = [FlagEvaluator.testTokenHeader.lowercased()]
         if let testOverride = config.flag.testOverride { stripped.insert(testOverride.header.lowercased()) }
         self.strippedHeaders = stripped

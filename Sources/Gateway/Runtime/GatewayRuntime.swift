@@ -92,6 +92,8 @@ final class GatewayRuntime: Sendable {
     let prometheus = PrometheusPoller()
     /// Idempotency keys of completed orders lately: a retried order is one conversion.
     let conversionKeys = ConversionKeys()
+    /// With etcd: asks the fleet whether another replica counted an order already.
+    let orderKeys: FleetOrderKeys?
     /// Serialises reloads: polling, SIGHUP and the admin endpoint may ask at the same moment.
     private let reloadLock = NIOLock()
     let committer = StateCommitter()
@@ -116,9 +118,12 @@ final class GatewayRuntime: Sendable {
             )
         }
         if let etcd = config.etcd {
-            store = EtcdStateStore(config: etcd, flagKey: config.flag.key, environment: environment)
+            let etcdStore = EtcdStateStore(config: etcd, flagKey: config.flag.key, environment: environment)
+            store = etcdStore
+            orderKeys = FleetOrderKeys(client: etcdStore.client, prefix: etcd.prefix, flagKey: config.flag.key, logger: logger)
         } else {
             store = FileStateStore(path: config.stateFile)
+            orderKeys = nil
         }
         let active = ActiveConfig(config: config, environment: environment, pins: pins)
         let info = ConfigInfo(path: configPath, sha256: sourceSHA, loadedAt: Date(), lastError: nil)

@@ -44,6 +44,29 @@ enum Etcd {
         var key: String
         var value: String
         var lease: String?
+        /// Ask for the value the put replaced (in the answer's `prev_kv`).
+        var prevKv: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case key, value, lease
+            case prevKv = "prev_kv"
+        }
+    }
+
+    struct PutResponse: Decodable {
+        var prevKv: KeyValue?
+
+        enum CodingKeys: String, CodingKey {
+            case prevKv = "prev_kv"
+        }
+    }
+
+    struct ResponseOp: Decodable {
+        var responsePut: PutResponse?
+
+        enum CodingKeys: String, CodingKey {
+            case responsePut = "response_put"
+        }
     }
 
     struct DeleteRangeRequest: Encodable {
@@ -90,8 +113,10 @@ enum Etcd {
             case requestRange = "request_range"
         }
 
-        static func put(_ key: String, _ value: Data, lease: Int64? = nil) -> RequestOp {
-            RequestOp(requestPut: PutRequest(key: Etcd.encode(key), value: value.base64EncodedString(), lease: lease.map(String.init)))
+        static func put(_ key: String, _ value: Data, lease: Int64? = nil, previous: Bool = false) -> RequestOp {
+            RequestOp(
+                requestPut: PutRequest(
+                    key: Etcd.encode(key), value: value.base64EncodedString(), lease: lease.map(String.init), prevKv: previous ? true : nil))
         }
 
         static func delete(_ key: String) -> RequestOp {
@@ -108,6 +133,7 @@ enum Etcd {
     struct TxnResponse: Decodable {
         var header: Header?
         var succeeded: Bool?
+        var responses: [ResponseOp]?
     }
 
     struct LeaseGrantRequest: Encodable {

@@ -233,12 +233,31 @@ final class Worker: @unchecked Sendable {
     }
 
     /// A completed order counts once per idempotency key (`fallback.idempotency_header`): its
-    /// retries are the same order. An order without a key counts each time.
-    private func isFirstCompletion(_ request: ProxyRequest, now: UInt64) -> Bool {
+    /// retries are the same order. An order without a key counts each time. A key this replica
+    /// has not seen is, on a fleet, asked of etcd first (`FleetOrderKeys`); the conversion is
+    /// counted on this thread when the answer comes back.
+    private func countCompletion(_ request: ProxyRequest, variant: Variant, now: UInt64) {
         let config = request.active.config
-        guard let key = request.head.values(named: config.fallback.idempotencyHeader).first, !key.isEmpty else { return true }
-        let window = UInt64(config.guardrails.map { $0.window.seconds * 1e9 } ?? 300e9)
-        return runtime.conversionKeys.firstSeen(key, now: now, window: window)
+        guard let key = request.head.values(named: config.fallback.idempotencyHeader).first, !key.isEmpty else {
+            stats.conversion(variant, stage: .done, now: now)
+            return
+        }
+        let window = config.guardrails?.window ?? Guardrails().window
+        guard runtime.conversionKeys.firstSeen(key, now: now, window: UInt64(window.seconds * 1e9)) else {
+            stats.orderKey(.repeated)
+            return
+        }
+        guard let fleet = runtime.orderKeys else {
+            stats.orderKey(.first)
+            stats.conversion(variant, stage: .done, now: now)
+            return
+        }
+        fleet.check(String(key), windowSeconds: Int(window.seconds.rounded(.up))) { [self] verdict in
+            submit { worker in
+                worker.stats.orderKey(verdict)
+                if verdict != .repeated { worker.stats.conversion(variant, stage: .done, now: worker.clock.now) }
+            }
+        }
     }
 
     /// Metrics, guardrail conversions and the access-log line of one answered request.
@@ -254,10 +273,8 @@ final class Worker: @unchecked Sendable {
             if conversion.start.matches(target: request.head.target, method: method) {
                 stats.conversion(result.servedBy, stage: .start, now: finished)
             }
-            if (200...299).contains(status), conversion.done.matches(target: request.head.target, method: method),
-                isFirstCompletion(request, now: finished)
-            {
-                stats.conversion(result.servedBy, stage: .done, now: finished)
+            if (200...299).contains(status), conversion.done.matches(target: request.head.target, method: method) {
+                countCompletion(request, variant: result.servedBy, now: finished)
             }
         }
         guard request.active.config.accessLog, let accessLog = runtime.accessLog else { return }

@@ -45,7 +45,8 @@ final class WorkerStats: Sendable {
         static let pinned = refused + 1
         static let shadow = pinned + 1
         static let conversions = shadow + ShadowMirror.Result.allCases.count
-        static let windows = conversions + variants * conversionStages.count
+        static let orderKeys = conversions + variants * conversionStages.count
+        static let windows = orderKeys + FleetOrderKeys.Verdict.allCases.count
         static let size = windows + variants * SlidingWindow.slotCount * slotWidth
 
         static func variant(_ variant: Variant) -> Int { variant == .old ? 0 : 1 }
@@ -103,6 +104,12 @@ final class WorkerStats: Sendable {
 
     func pinned() {
         block.add(Layout.pinned)
+    }
+
+    /// How a completed order's idempotency key was judged: first seen, a repeat, or counted
+    /// without asking the fleet (etcd did not answer).
+    func orderKey(_ verdict: FleetOrderKeys.Verdict) {
+        block.add(Layout.orderKeys + verdict.rawValue)
     }
 
     func shadow(_ result: ShadowMirror.Result) {

@@ -91,7 +91,7 @@ struct ConfigDecoder {
     mutating func duration(_ node: YAMLNode?, _ path: String, positive: Bool = true) -> Duration? {
         guard let node else { return nil }
         guard let text = plainText(node), let value = Units.duration(text), !positive || value > .zero else {
-            let qualifier = positive ? "a positive duration" : "a duration"
+            let qualifier = positive ? "a positive duration" : "a duration (0 turns it off)"
             fail(node.mark, "\(path) must be \(qualifier) like 250ms, 1.5s, 30m, 2h or 1d, got \(describe(node))")
             return nil
         }

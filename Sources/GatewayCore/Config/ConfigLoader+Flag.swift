@@ -15,7 +15,7 @@ extension ConfigDecoder {
         let targeting = targetingRules(map["targeting"])
         let publicOFREP = bool(map["public_ofrep"], "flag.public_ofrep")
         let testOverride = map["test_override"].flatMap { testOverrideSection($0) }
-        let pinTTL = duration(map["pin_ttl"], "flag.pin_ttl")
+        let pinTTL = duration(map["pin_ttl"], "flag.pin_ttl", positive: false)
 
         guard let key else { return nil }
         var flag = FlagConfig(key: key, groupID: groupID)

@@ -94,6 +94,11 @@ extension ConfigDecoder {
         let accessLog = bool(top["access_log"], "access_log")
         let notify = top["notify"].map { notifySection($0) } ?? []
         let shadow = top["shadow"].flatMap { shadowSection($0) }
+        if let etcd, let flag, flag.key == "orders", let flagNode = top["flag"] {
+            fail(
+                flagNode.mark,
+                "flag.key orders is reserved with state.etcd: completed orders are kept under \(etcd.prefix)orders/; choose another flag key")
+        }
 
         guard let upstreams, let flag else { return nil }
         var config = GatewayConfig(upstreams: upstreams, flag: flag)

@@ -104,6 +104,7 @@ public struct FlagConfig: Sendable, Equatable {
     public var testOverride: TestOverride?
     /// How long a shopper who started a checkout on new keeps new when the percent goes down
     /// (the signed `gw_pin` cookie), unless they finish sooner.
+    /// Zero turns pinning off.
     public var pinTTL: Duration = .seconds(30 * 60)
 
     public init(key: String, groupID: String? = nil) {

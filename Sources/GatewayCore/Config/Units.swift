@@ -2,6 +2,7 @@
 /// sizes (`512B`, `32KiB`, `1MiB`). They return nil on anything else; the caller names the key.
 public enum Units {
     public static func duration(_ text: String) -> Duration? {
+        if text == "0" { return .zero }  // zero needs no unit
         let units: [(suffix: String, milliseconds: Double)] = [
             ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
         ]
