@@ -51,6 +51,7 @@ enum AdminRoutes {
             answer.headers.add(name: "Allow", value: path.hasPrefix("/admin/") ? "POST" : "GET")
             return answer
         default:
+            if method == .GET, let console = ConsoleRoutes.answer(path: path, runtime: runtime) { return console }
             return .json(.notFound, AdminJSON.encode(AdminError(error: "not found")))
         }
     }

@@ -52,7 +52,8 @@ extension GatewayRuntime {
                     approve: persisted.schedule.flatMap { $0.step < schedule.steps.count ? schedule.steps[$0.step].approve : nil },
                     awaitingApprovalSince: persisted.schedule?.awaitingApprovalSince, approvedBy: persisted.schedule?.approvedBy,
                     approvedAt: persisted.schedule?.approvedAt, smokePassed: persisted.schedule?.smokePassed,
-                    smokeAt: persisted.schedule?.smokeAt, smokeSummary: persisted.schedule?.smokeSummary
+                    smokeAt: persisted.schedule?.smokeAt, smokeSummary: persisted.schedule?.smokeSummary,
+                    plan: schedule.steps.map { .init(percent: $0.percent, holdSeconds: $0.hold?.seconds, approve: $0.approve, shadow: $0.shadow) }
                 )
             },
             guardrails: config.guardrails.map { guardrails in
@@ -87,7 +88,8 @@ extension GatewayRuntime {
             windowSeconds: Int((config.guardrails?.window ?? Guardrails().window).components.seconds),
             draining: isDraining,
             startedAt: startedAt,
-            version: GatewayVersion.current
+            version: GatewayVersion.current,
+            events: trail.recent.map { StatusReport.EventPart(event: $0.event.rawValue, message: $0.message, at: $0.at) }
         )
     }
 }

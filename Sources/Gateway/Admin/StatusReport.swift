@@ -64,9 +64,23 @@ public struct StatusReport: Codable, Sendable {
         public var smokePassed: Bool?
         public var smokeAt: Date?
         public var smokeSummary: String?
+        /// Every step of the schedule, for a timeline (the console's).
+        public var plan: [StepPart]? = nil
+
+        public struct StepPart: Codable, Sendable {
+            public var percent: Int
+            public var holdSeconds: Double?
+            public var approve: Bool
+            public var shadow: Bool
+
+            enum CodingKeys: String, CodingKey {
+                case percent, approve, shadow
+                case holdSeconds = "hold_seconds"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case step, steps, percent, approve
+            case step, steps, percent, approve, plan
             case smokePassed = "smoke_passed"
             case smokeAt = "smoke_at"
             case smokeSummary = "smoke_summary"
@@ -177,6 +191,14 @@ public struct StatusReport: Codable, Sendable {
         }
     }
 
+    /// One of the rollout's recent events (`EventTrail`).
+    public struct EventPart: Codable, Sendable {
+        /// A `notify` event name: `kill`, `resume`, `latch`, `breach`, `step`, `approval`, …
+        public var event: String
+        public var message: String
+        public var at: Date
+    }
+
     public var config: ConfigPart
     public var flag: FlagPart
     public var fleet: FleetPart?
@@ -188,9 +210,11 @@ public struct StatusReport: Codable, Sendable {
     public var draining: Bool
     public var startedAt: Date
     public var version: String
+    /// The rollout's recent events on this replica, newest first.
+    public var events: [EventPart]?
 
     enum CodingKeys: String, CodingKey {
-        case config, flag, fleet, schedule, guardrails, window, draining, version
+        case config, flag, fleet, schedule, guardrails, window, draining, version, events
         case windowSeconds = "window_seconds"
         case startedAt = "started_at"
     }

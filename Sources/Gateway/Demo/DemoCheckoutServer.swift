@@ -47,7 +47,7 @@ public final class DemoCheckoutServer: Sendable {
 /// demo's failure switch (`POST /__demo/fail`, `POST /__demo/recover`), so a newcomer can watch
 /// fallback and a guardrail rollback happen.
 final class DemoOrderBook: Sendable {
-    private let state = NIOLockedValueBox((next: 1, byKey: [String: String]()))
+    private let state = NIOLockedValueBox((next: 1, requests: 0, byKey: [String: String]()))
     private let failing = NIOLockedValueBox(false)
     let variant: Variant
 
@@ -60,8 +60,14 @@ final class DemoOrderBook: Sendable {
         self.variant = variant
     }
 
+    /// Orders placed and order POSTs received (`GET /__demo/orders`): a retried order is one order.
+    var counts: (orders: Int, requests: Int) {
+        state.withLockedValue { ($0.next - 1, $0.requests) }
+    }
+
     func place(idempotencyKey: String?) -> (orderID: String, replayed: Bool) {
         state.withLockedValue { state in
+            state.requests += 1
             if let key = idempotencyKey, let existing = state.byKey[key] { return (existing, true) }
             let id = "\(variant.rawValue)-\(state.next)"
             state.next += 1

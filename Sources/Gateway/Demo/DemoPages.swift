@@ -14,6 +14,9 @@ enum DemoPages {
         case ("POST", "/__demo/recover"):
             orders.isFailing = false
             return (.ok, "text/plain", "the \(name) demo checkout works again\n")
+        case ("GET", "/__demo/orders"):
+            let (placed, requests) = orders.counts
+            return (.ok, "application/json", "{\"orders\": \(placed), \"order_requests\": \(requests)}\n")
         case ("POST", "/__demo/webhook"):
             // A sink for `notify` in examples/rollout-controls.yaml: the demo has no chat to post to.
             return (.noContent, "text/plain", "")
@@ -32,8 +35,10 @@ enum DemoPages {
                 .ok, "application/json",
                 "{\"checkout\": \"\(name)\", \"user\": \(JSONString.quote(user)), \"items\": [{\"sku\": \"tea-01\", \"qty\": 2}], \"total_cents\": 1800}\n"
             )
+        case ("GET", "/checkout/favicon.svg"), ("GET", "/favicon.ico"):
+            return (.ok, "image/svg+xml", DemoCheckoutPage.favicon)
         case ("GET", _) where PathPrefix.matches(path[...], prefix: "/checkout"):
-            return (.ok, "text/html; charset=utf-8", page(variant: variant))
+            return (.ok, "text/html; charset=utf-8", DemoCheckoutPage.html(variant: variant))
         case ("GET", "/"), ("HEAD", "/"):
             return (
                 .ok, "text/html; charset=utf-8",
@@ -42,37 +47,5 @@ enum DemoPages {
         default:
             return (.notFound, "application/json", "{\"error\": \"not found\", \"checkout\": \"\(name)\"}\n")
         }
-    }
-
-    private static func page(variant: Variant) -> String {
-        let isNew = variant == .new
-        let title = isNew ? "New checkout" : "Old checkout"
-        let color = isNew ? "#0a7d38" : "#555555"
-        return """
-            <!doctype html>
-            <html><head><meta charset="utf-8"><title>\(title)</title>
-            <style>body{font-family:sans-serif;margin:3em} h1{color:\(color)} button{font-size:1.2em}</style></head>
-            <body>
-            <h1>\(title)</h1>
-            <p>This page was served by the <strong>\(variant.rawValue)</strong> checkout upstream.</p>
-            <p>Basket: 2 × tea, 18.00</p>
-            <button id="pay">Place order</button>
-            <pre id="result"></pre>
-            <script>
-            document.getElementById('pay').onclick = async () => {
-              const key = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
-              const response = await fetch('/api/checkout/orders', {
-                method: 'POST',
-                headers: {'Content-Type': 'application/json', 'Idempotency-Key': key},
-                body: JSON.stringify({items: [{sku: 'tea-01', qty: 2}]})
-              });
-              const text = await response.text();
-              document.getElementById('result').textContent =
-                response.status + ' from the ' + response.headers.get('X-Checkout-Variant') + ' checkout\\n' + text;
-            };
-            </script>
-            </body></html>
-
-            """
     }
 }

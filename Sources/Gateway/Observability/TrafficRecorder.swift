@@ -46,6 +46,29 @@ final class TrafficRecorder: Sendable {
         return result
     }
 
+    /// Both windows slot by slot (oldest first), every worker added up, and a slot's length.
+    func slots(at now: UInt64 = MonotonicClock.now()) -> (slotSeconds: Double, slots: [Variant: [WindowCounts]]) {
+        let all = workers.withLockedValue { $0 }
+        var result: [Variant: [WindowCounts]] = [:]
+        for variant in [Variant.old, .new] {
+            var slots: [WindowCounts] = []
+            for stats in all { stats.addSlots(variant, at: now, into: &slots) }
+            if slots.isEmpty { slots = [WindowCounts](repeating: WindowCounts(), count: SlidingWindow.slotCount) }
+            result[variant] = slots
+        }
+        return (Double(window.current.length) / 1e9 / Double(SlidingWindow.slotCount), result)
+    }
+
+    /// Fallbacks to old since start, by cause (every worker added up).
+    func fallbackTotals() -> [String: Int] {
+        let blocks = workers.withLockedValue { $0.map(\.block) }
+        var totals: [String: Int] = [:]
+        for (index, cause) in WorkerStats.Layout.fallbackCauses.enumerated() {
+            totals[cause] = blocks.reduce(0) { $0 + $1.load(WorkerStats.Layout.fallbacks + index) }
+        }
+        return totals
+    }
+
     func summaries(at now: UInt64 = MonotonicClock.now()) -> [Variant: SlidingWindow.Summary] {
         counts(at: now).mapValues(\.summary)
     }

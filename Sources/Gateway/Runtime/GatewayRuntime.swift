@@ -88,6 +88,8 @@ final class GatewayRuntime: Sendable {
     let notifier: Notifier
     /// Signs and checks checkout pins (`gw_pin`) with `GATEWAY_PIN_KEY`, else a key of this process.
     let pins: CheckoutPins
+    /// The recent rollout events, for the console and `/status`.
+    let trail = EventTrail()
     /// Asks Prometheus the `guardrails.prometheus` queries (a thread of its own).
     let prometheus = PrometheusPoller()
     /// Idempotency keys of completed orders lately: a retried order is one conversion.
@@ -278,10 +280,11 @@ final class GatewayRuntime: Sendable {
         box.withLockedValue { !$0.usesEtcd || $0.fleet.isLeader }
     }
 
-    /// Sends `events` to the config's webhooks if this replica speaks for the fleet (so a fleet
-    /// sends each event once).
+    /// Records `events` in the trail, and sends them to the config's webhooks if this replica
+    /// speaks for the fleet (so a fleet sends each event once).
     func notify(_ events: [RolloutEvents.Event]) {
         guard !events.isEmpty else { return }
+        trail.record(events)
         guard speaksForFleet else { return }
         let config = snapshot().active.config
         guard !config.notify.isEmpty else { return }

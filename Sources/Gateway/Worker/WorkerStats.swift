@@ -159,10 +159,29 @@ final class WorkerStats: Sendable {
 
     /// This worker's window of `variant` at `now`, added into `total`.
     func addWindow(_ variant: Variant, at now: UInt64, into total: inout WindowCounts) {
-        let (length, generation) = window.current
         if total.latencyCounts.count < Layout.latencyBuckets {
             total.latencyCounts = [UInt32](repeating: 0, count: Layout.latencyBuckets)
         }
+        forEachSlot(variant, at: now) { _, counts in total.add(counts) }
+    }
+
+    /// This worker's window of `variant` slot by slot, added into `slots` (one per slot, the
+    /// oldest first, the slot holding `now` last): the console's charts.
+    func addSlots(_ variant: Variant, at now: UInt64, into slots: inout [WindowCounts]) {
+        if slots.count != SlidingWindow.slotCount { slots = [WindowCounts](repeating: WindowCounts(), count: SlidingWindow.slotCount) }
+        let slotLength = window.current.length / UInt64(SlidingWindow.slotCount)
+        let current = now / slotLength
+        forEachSlot(variant, at: now) { slotStart, counts in
+            let age = Int(current - slotStart / slotLength)
+            guard age < SlidingWindow.slotCount else { return }
+            slots[SlidingWindow.slotCount - 1 - age].add(counts)
+        }
+    }
+
+    /// Each slot of `variant` inside the window at `now` with its start, read under the slot's
+    /// sequence lock (a slot being re-used is skipped).
+    private func forEachSlot(_ variant: Variant, at now: UInt64, _ body: (UInt64, WindowCounts) -> Void) {
+        let (length, generation) = window.current
         let first = Layout.windows + Layout.variant(variant) * SlidingWindow.slotCount * Layout.slotWidth
         for index in 0..<SlidingWindow.slotCount {
             let slot = first + index * Layout.slotWidth
@@ -178,7 +197,7 @@ final class WorkerStats: Sendable {
             counts.latencyCounts = (0..<Layout.latencyBuckets).map { UInt32(truncatingIfNeeded: block.load(slot + 6 + $0)) }
             atomicMemoryFence(ordering: .acquiring)
             guard block.loadAcquiring(slot) == start else { continue }
-            total.add(counts)
+            body(slotStart, counts)
         }
     }
 }
