@@ -197,9 +197,17 @@ extension ConsoleAssets {
             const points = values.map((v, i) => (v === null || !isFinite(v) ? null : x(i, values.length).toFixed(1) + ',' + y(v).toFixed(1))).filter(Boolean);
             if (points.length === 0) return;
             const polyline = document.createElementNS(SVG, 'polyline');
-            polyline.setAttribute('points', points.length === 1 ? points[0] + ' ' + points[0] : points.join(' '));
+            polyline.setAttribute('points', points.join(' '));
             polyline.setAttribute('class', cls);
             svg.append(polyline);
+            // A dot per slot with data, so a lone slot shows too.
+            for (const point of points) {
+              const [cx, cy] = point.split(',');
+              const dot = document.createElementNS(SVG, 'circle');
+              dot.setAttribute('cx', cx); dot.setAttribute('cy', cy); dot.setAttribute('r', '2.5');
+              dot.setAttribute('class', cls);
+              svg.append(dot);
+            }
           };
           if (spec.limit) {
             const limit = document.createElementNS(SVG, 'line');

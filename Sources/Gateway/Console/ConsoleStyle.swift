@@ -42,6 +42,9 @@ extension ConsoleAssets {
         svg.chart .limit { stroke: var(--limit); stroke-dasharray: 5 4; }
         svg.chart polyline, svg.chart line { fill: none; stroke-width: 2; vector-effect: non-scaling-stroke; }
         svg.chart polyline.old { stroke-width: 4; }
+        svg.chart circle { stroke: none; }
+        svg.chart circle.old { fill: var(--old); }
+        svg.chart circle.new { fill: var(--new); }
         svg.chart text { font-size: 11px; fill: var(--muted); }
         .legend { font-size: .9rem; color: var(--muted); display: flex; gap: .4rem 1rem; align-items: center; flex-wrap: wrap; }
         .key { display: inline-block; width: 1.4rem; height: 0; border-top: 3px solid; margin-right: .3rem; vertical-align: middle; }

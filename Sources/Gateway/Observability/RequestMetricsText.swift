@@ -1,9 +1,10 @@
 import GatewayCore
 
 /// The request-path metric families, summed over every worker's `CounterBlock` and written in
-/// Prometheus text format under the names of the README's "Admin listener". A series appears
-/// once it has counted something, except those that alerts watch with `increase()`, which are
-/// there from the start at zero.
+/// Prometheus text format under the names of the README's "Admin listener". Every series with
+/// a fixed set of labels is there from the start at zero (alerts watch them with `increase()`);
+/// `gateway_requests_total` and `gateway_rejected_requests_total` show a status code once it
+/// has been answered.
 struct RequestMetricsText {
     typealias Layout = WorkerStats.Layout
     private var sums: [Int]
@@ -38,14 +39,14 @@ struct RequestMetricsText {
         family(&text, "gateway_upstream_requests_total", "counter", "Attempts on each upstream, by result; resent counts libcurl's own re-sends.")
         for (v, variant) in Self.variants.enumerated() {
             let base = Layout.upstreamRequests + v * Layout.upstreamResults.count
-            for (r, result) in Layout.upstreamResults.enumerated() where sums[base + r] > 0 || result == "resent" {
+            for (r, result) in Layout.upstreamResults.enumerated() {
                 sample(&text, "gateway_upstream_requests_total", [("upstream", variant.rawValue), ("result", result)], sums[base + r])
             }
         }
         histogram(&text, "gateway_upstream_duration_seconds", "Time of one attempt on an upstream.", label: "upstream", at: Layout.upstreamDurations)
 
         family(&text, "gateway_fallbacks_total", "counter", "Requests replayed on old after new failed, by cause.")
-        for (c, cause) in Layout.fallbackCauses.enumerated() where sums[Layout.fallbacks + c] > 0 {
+        for (c, cause) in Layout.fallbackCauses.enumerated() {
             sample(&text, "gateway_fallbacks_total", [("cause", cause)], sums[Layout.fallbacks + c])
         }
         family(&text, "gateway_rejected_requests_total", "counter", "Requests the gateway answered itself without forwarding (bad input).")
@@ -64,7 +65,7 @@ struct RequestMetricsText {
         }
         family(&text, "gateway_conversions_total", "counter", "Conversion starts and dones, by the variant that served them.")
         for (v, variant) in Self.variants.enumerated() {
-            for (s, stage) in ["start", "done"].enumerated() where sums[Layout.conversions + v * 2 + s] > 0 {
+            for (s, stage) in ["start", "done"].enumerated() {
                 sample(&text, "gateway_conversions_total", [("variant", variant.rawValue), ("stage", stage)], sums[Layout.conversions + v * 2 + s])
             }
         }
@@ -96,7 +97,6 @@ struct RequestMetricsText {
         for (v, variant) in Self.variants.enumerated() {
             let base = first + v * Layout.histogramWidth
             let count = sums[base + bounds.count + 1]
-            guard count > 0 else { continue }
             var cumulative = 0
             for (index, bound) in bounds.enumerated() {
                 cumulative += sums[base + index]

@@ -296,14 +296,15 @@ final class GatewayRuntime: Sendable {
     }
 
     func publishGauges() {
-        let (snapshot, fleet) = box.withLockedValue { ($0.snapshot, $0.fleet) }
+        let (snapshot, fleet, usesEtcd) = box.withLockedValue { ($0.snapshot, $0.fleet, $0.usesEtcd) }
         let state = snapshot.flagState
         recorder.metrics.publishFlag(
             effectivePercent: state.killed || state.latched || state.unknown || !snapshot.active.config.flag.enabled ? 0 : state.effectivePercent,
             enabled: snapshot.active.config.flag.enabled && !state.killed,
             latched: state.latched
         )
-        recorder.metrics.publishStore(up: fleet.storeUp, leader: fleet.isLeader)
+        // A file store's only replica leads (as `speaksForFleet` says).
+        recorder.metrics.publishStore(up: fleet.storeUp, leader: !usesEtcd || fleet.isLeader)
     }
 
     /// Writes the rollout changes still pending (a ramp step, a latch). Blocks up to a few
