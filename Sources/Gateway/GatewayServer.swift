@@ -15,6 +15,8 @@ public final class GatewayServer: Sendable {
     private let fleet: FleetCoordinator?
     private let ownsGroup: Bool
     private let group: any EventLoopGroup
+    /// With tracing on: the span exporter, stopped after the drain.
+    private let spanExport: SpanExport?
 
     /// The ports the listeners are bound to (useful when the config says port 0).
     public let publicPort: Int
@@ -113,6 +115,7 @@ public final class GatewayServer: Sendable {
         self.adminPort = adminChannel.localAddress?.port ?? 0
         self.group = group
         self.ownsGroup = ownsGroup
+        self.spanExport = runtime.tracer.map { SpanExport($0.exporter, logger: runtime.logger) }
     }
 
     /// Graceful stop: `/readyz` turns 503, the public listener stops accepting, each connection
@@ -129,6 +132,7 @@ public final class GatewayServer: Sendable {
             fleet?.stop()
             runtime.shutdown()
         }
+        await spanExport?.stop()
         if ownsGroup { try? await group.shutdownGracefully() }
         runtime.logger.notice("stopped")
     }

@@ -17,6 +17,8 @@ struct AccessLog: Sendable {
         var fallbackCause: String?
         var upstreamMs: Double
         var totalMs: Double
+        /// With tracing on: the request's trace id, to find its spans.
+        var traceID: String?
     }
 
     func write(_ entry: Entry) {
@@ -24,7 +26,9 @@ struct AccessLog: Sendable {
         line += ",\"method\":\(JSONString.quote(entry.method)),\"path\":\(JSONString.quote(entry.path))"
         line += ",\"status\":\(entry.status),\"variant\":\"\(entry.variant.rawValue)\",\"reason\":\"\(entry.reason)\""
         line += ",\"fallback\":\(entry.fallbackCause.map { "\"\($0)\"" } ?? "null")"
-        line += ",\"upstream_ms\":\(Self.milliseconds(entry.upstreamMs)),\"total_ms\":\(Self.milliseconds(entry.totalMs))}"
+        line += ",\"upstream_ms\":\(Self.milliseconds(entry.upstreamMs)),\"total_ms\":\(Self.milliseconds(entry.totalMs))"
+        if let traceID = entry.traceID { line += ",\"trace_id\":\"\(traceID)\"" }
+        line += "}"
         logger.info("\(line)")
     }
 

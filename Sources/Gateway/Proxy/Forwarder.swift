@@ -66,12 +66,15 @@ final class Forwarder {
     private let clock: LoopClock
     private let completion: (ForwardingResult) -> Void
     private let started: UInt64
+    /// The request's spans when tracing is on; nil costs nothing.
+    private let trace: RequestTrace?
 
     private init(
-        _ plan: ForwardingPlan, active: ActiveConfig, upstreams: UpstreamPair, stats: WorkerStats, clock: LoopClock,
+        _ plan: ForwardingPlan, active: ActiveConfig, upstreams: UpstreamPair, stats: WorkerStats, clock: LoopClock, trace: RequestTrace?,
         completion: @escaping (ForwardingResult) -> Void
     ) {
         self.plan = plan
+        self.trace = trace
         self.active = active
         self.upstreams = upstreams
         self.stats = stats
@@ -81,10 +84,10 @@ final class Forwarder {
     }
 
     static func forward(
-        _ plan: ForwardingPlan, active: ActiveConfig, upstreams: UpstreamPair, stats: WorkerStats, clock: LoopClock,
+        _ plan: ForwardingPlan, active: ActiveConfig, upstreams: UpstreamPair, stats: WorkerStats, clock: LoopClock, trace: RequestTrace? = nil,
         completion: @escaping (ForwardingResult) -> Void
     ) {
-        let forwarder = Forwarder(plan, active: active, upstreams: upstreams, stats: stats, clock: clock, completion: completion)
+        let forwarder = Forwarder(plan, active: active, upstreams: upstreams, stats: stats, clock: clock, trace: trace, completion: completion)
         forwarder.attempt(plan.variant, fallbackCause: nil)
     }
 
@@ -93,13 +96,21 @@ final class Forwarder {
         lines.append(name: ForwardingHeaders.variantHeader, value: variant.rawValue)
         if let fallbackCause { lines.append(name: ForwardingHeaders.fallbackHeader, value: fallbackCause.rawValue) }
         let client = upstreams.client(for: variant)
+        let url = client.upstream.url.prefix + plan.target
+        let span = trace.map { trace in
+            let (span, headers) = trace.startAttempt(variant, method: plan.method, url: url, fallbackCause: fallbackCause)
+            if let traceparent = headers.traceparent { lines.append(name: "traceparent", value: traceparent) }
+            if let tracestate = headers.tracestate, !tracestate.isEmpty { lines.append(name: "tracestate", value: tracestate) }
+            return span
+        }
         let request = UpstreamRequest(
-            method: plan.method, url: client.upstream.url.prefix + plan.target, headerLines: lines, body: plan.body,
+            method: plan.method, url: url, headerLines: lines, body: plan.body,
             mayResend: active.config.fallback.allowsReplay(method: plan.method, hasIdempotencyKey: plan.hasIdempotencyKey)
         )
         let attemptStarted = clock.now
         client.execute(request) { [self] reply in
             let now = clock.now
+            if let span { trace?.endAttempt(span, outcome: reply.result.outcome) }
             stats.upstream(variant, outcome: reply.result.outcome, resends: reply.resends, nanoseconds: Int64(now &- attemptStarted), now: now)
             attempted(variant, fallbackCause: fallbackCause, result: reply.result)
         }

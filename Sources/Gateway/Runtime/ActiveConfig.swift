@@ -14,13 +14,16 @@ final class ActiveConfig: Sendable {
     /// value while the upstream sees both.
     let decisionHeaders: [String]
 
-    init(config: GatewayConfig, environment: [String: String], pins: CheckoutPins) {
+    /// With `tracing`, the client's trace-context fields are not passed on: each upstream
+    /// attempt carries its own span's (`RequestTrace`).
+    init(config: GatewayConfig, environment: [String: String], pins: CheckoutPins, tracing: Bool = false) {
         self.config = config
         let overrideToken = config.flag.testOverride.flatMap { environment[$0.tokenEnv] }
         // `pin_ttl: 0` turns pinning off: no pin is honoured or set.
         self.evaluator = FlagEvaluator(flag: config.flag, overrideToken: overrideToken, pins: config.flag.pinTTL == .zero ? nil : pins)
         var stripped: Set<String> = [FlagEvaluator.testTokenHeader.lowercased()]
         if let testOverride = config.flag.testOverride { stripped.insert(testOverride.header.lowercased()) }
+        if tracing { stripped.formUnion(["traceparent", "tracestate"]) }
         self.strippedHeaders = stripped
         var read: [String] = []
         for source in config.flag.identity {

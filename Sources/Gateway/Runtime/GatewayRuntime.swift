@@ -88,6 +88,8 @@ final class GatewayRuntime: Sendable {
     let notifier: Notifier
     /// Signs and checks checkout pins (`gw_pin`) with `GATEWAY_PIN_KEY`, else a key of this process.
     let pins: CheckoutPins
+    /// OpenTelemetry tracing of requests, when configured at start (`tracing`, `OTEL_*`).
+    let tracer: RequestTracer?
     /// The recent rollout events, for the console and `/status`.
     let trail = EventTrail()
     /// Asks Prometheus the `guardrails.prometheus` queries (a thread of its own).
@@ -127,7 +129,14 @@ final class GatewayRuntime: Sendable {
             store = FileStateStore(path: config.stateFile)
             orderKeys = nil
         }
-        let active = ActiveConfig(config: config, environment: environment, pins: pins)
+        do {
+            tracer = try RequestTracer.make(config: config.tracing, environment: environment, logger: logger)
+        } catch {
+            // The checkouts matter more than their traces: serve untraced, and say why.
+            logger.error("tracing is off: its configuration was refused", metadata: ["error": "\(error)"])
+            tracer = nil
+        }
+        let active = ActiveConfig(config: config, environment: environment, pins: pins, tracing: tracer != nil)
         let info = ConfigInfo(path: configPath, sha256: sourceSHA, loadedAt: Date(), lastError: nil)
         let ramp = RampView(effectivePercent: config.flag.percent)
         let machine = RolloutStateMachine(known: false)
@@ -216,7 +225,7 @@ final class GatewayRuntime: Sendable {
         // Built outside the lock (it may start client threads); only reloads replace the active
         // config and they are serialised by `reloadLock`, so `previous` is still current below.
         let previous = snapshot().active
-        let successor = ActiveConfig(config: config, environment: environment, pins: pins)
+        let successor = ActiveConfig(config: config, environment: environment, pins: pins, tracing: tracer != nil)
         box.withLockedValue { state in
             // The new config's percent at once (its schedule step, or flag.percent), not the
             // previous config's until the next ramp evaluation.
@@ -248,6 +257,7 @@ final class GatewayRuntime: Sendable {
         if old.limits.maxConnections != new.limits.maxConnections { changed.append("limits.max_connections") }
         if old.stateFile != new.stateFile { changed.append("state_file") }
         if old.etcd != new.etcd { changed.append("state") }
+        if old.tracing != new.tracing { changed.append("tracing") }
         if !changed.isEmpty {
             logger.warning(
                 "changed settings take effect only after a restart; the old values stay in force",

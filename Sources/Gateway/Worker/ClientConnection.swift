@@ -129,19 +129,23 @@ final class ClientConnection {
             return
         }
         let prepared = request.prepare(mintID: { worker.ids.make() })
+        let trace = worker.runtime.tracer?.start(head: request.head, decision: prepared.decision, flagKey: config.flag.key)
         forwarding = true
-        Forwarder.forward(prepared.plan, active: request.active, upstreams: snapshot.upstreams, stats: worker.stats, clock: worker.clock) {
-            [self] result in
+        Forwarder.forward(
+            prepared.plan, active: request.active, upstreams: snapshot.upstreams, stats: worker.stats, clock: worker.clock, trace: trace
+        ) { [self] result in
             if forwarding {
-                worker.defer { self.respond(to: request, prepared: prepared, result: result, upstreams: snapshot.upstreams) }
+                worker.defer { self.respond(to: request, prepared: prepared, result: result, upstreams: snapshot.upstreams, trace: trace) }
             } else {
-                respond(to: request, prepared: prepared, result: result, upstreams: snapshot.upstreams)
+                respond(to: request, prepared: prepared, result: result, upstreams: snapshot.upstreams, trace: trace)
             }
         }
         forwarding = false
     }
 
-    private func respond(to request: ProxyRequest, prepared: ProxyRequest.Prepared, result: ForwardingResult, upstreams: UpstreamPair) {
+    private func respond(
+        to request: ProxyRequest, prepared: ProxyRequest.Prepared, result: ForwardingResult, upstreams: UpstreamPair, trace: RequestTrace?
+    ) {
         let status: Int
         var headers: HeaderFields
         let body: [UInt8]
@@ -157,7 +161,8 @@ final class ClientConnection {
             worker.logger.warning(
                 "upstream failed", metadata: ["upstream": "\(result.servedBy)", "detail": "\(detail)", "request_id": "\(prepared.plan.requestID)"])
         }
-        worker.record(request: request, prepared: prepared, result: result, status: status)
+        trace?.finish(status: status, result: result)
+        worker.record(request: request, prepared: prepared, result: result, status: status, traceID: trace?.traceID)
         guard !isClosed else { return }
         headers.append((ForwardingHeaders.variantHeader, result.servedBy.rawValue))
         headers.append((ForwardingHeaders.requestIDHeader, prepared.plan.requestID))

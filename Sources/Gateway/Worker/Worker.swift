@@ -261,7 +261,7 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Metrics, guardrail conversions and the access-log line of one answered request.
-    func record(request: ProxyRequest, prepared: ProxyRequest.Prepared, result: ForwardingResult, status: Int) {
+    func record(request: ProxyRequest, prepared: ProxyRequest.Prepared, result: ForwardingResult, status: Int, traceID: String?) {
         let finished = clock.now
         let total = Int64(finished &- request.receivedAt)
         stats.request(variant: result.servedBy, outcome: result.outcome, code: status, nanoseconds: total)
@@ -288,7 +288,8 @@ final class Worker: @unchecked Sendable {
                 reason: prepared.decision?.reason.rawValue ?? "no_route",
                 fallbackCause: fallbackLabel,
                 upstreamMs: Double(result.upstreamNanoseconds) / 1_000_000,
-                totalMs: Double(total) / 1_000_000
+                totalMs: Double(total) / 1_000_000,
+                traceID: traceID
             ))
     }
 

@@ -67,7 +67,7 @@ public enum ConfigLoader {
 extension ConfigDecoder {
     static let topLevelKeys = [
         "version", "listen", "admin", "upstreams", "routes", "flag", "fallback", "schedule", "guardrails", "limits",
-        "state_file", "state", "access_log", "notify", "shadow",
+        "state_file", "state", "access_log", "notify", "shadow", "tracing",
     ]
 
     mutating func gatewayConfig(_ root: YAMLNode) -> GatewayConfig? {
@@ -94,6 +94,7 @@ extension ConfigDecoder {
         let accessLog = bool(top["access_log"], "access_log")
         let notify = top["notify"].map { notifySection($0) } ?? []
         let shadow = top["shadow"].flatMap { shadowSection($0) }
+        let tracing = top["tracing"].flatMap { tracingSection($0) }
         if let etcd, let flag, flag.key == "orders", let flagNode = top["flag"] {
             fail(
                 flagNode.mark,
@@ -114,6 +115,7 @@ extension ConfigDecoder {
         if let accessLog { config.accessLog = accessLog }
         config.notify = notify
         config.shadow = shadow
+        config.tracing = tracing
         return config
     }
 

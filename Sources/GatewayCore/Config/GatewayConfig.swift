@@ -22,6 +22,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var notify: [NotifyTarget] = []
     /// Mirroring of safe requests of shoppers served by old to new.
     public var shadow: ShadowConfig?
+    /// OpenTelemetry traces (`tracing`); the `OTEL_*` variables can also turn them on.
+    public var tracing: TracingConfig?
 
     public init(upstreams: Upstreams, flag: FlagConfig) {
         self.upstreams = upstreams
