@@ -150,3 +150,23 @@ struct FallbackWhenTests {
         #expect(both.map(\.description) == ["10:7: fallback.on and fallback.when are the same setting; keep fallback.when"])
     }
 }
+
+@Suite("tracing, the OpenTelemetry section")
+struct TracingConfigTests {
+    @Test func theSectionIsReadAndItsMistakesAreNamed() throws {
+        let config = try ConfigLoader.parse(
+            ConfigLoaderTests.minimal + "\ntracing: { otlp_endpoint: http://collector:4318/v1/traces, sample_ratio: 0.25, protocol: http/json }\n",
+            file: "gateway.yaml")
+        #expect(config.tracing?.otlpEndpoint == "http://collector:4318/v1/traces")
+        #expect(config.tracing?.sampleRatio == 0.25 && config.tracing?.wireFormat == .json)
+        #expect(try ConfigLoader.parse(ConfigLoaderTests.minimal, file: "gateway.yaml").tracing == nil, "absent: no tracing")
+        #expect(
+            configProblems(ConfigLoaderTests.minimal + "\ntracing: { otlp_endpoint: http://c:4318, protocol: grpc }\n").first?.message
+                == "tracing.protocol must be one of http/protobuf, http/json, got grpc")
+        #expect(
+            configProblems(ConfigLoaderTests.minimal + "\ntracing: { otlp_endpoint: http://c:4318, sample_ratio: 2 }\n").first?.message
+                .hasPrefix("tracing.sample_ratio") == true)
+        #expect(
+            configProblems(ConfigLoaderTests.minimal + "\ntracing: { sample_ratio: 1 }\n").first?.message.contains("tracing.otlp_endpoint") == true)
+    }
+}

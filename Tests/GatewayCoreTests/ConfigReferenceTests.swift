@@ -59,6 +59,7 @@ struct ConfigReferenceTests {
             "version: 1\n\(upstreams)\nflag: { key: f }\nguardrails: { prometheus: { url: http://p:9090, checks: [{ name: a, query: up, max: 1, zz_probe: 1 }] } }"
         ),
         ("shadow.", "version: 1\n\(upstreams)\nflag: { key: f }\nshadow: { percent: 1, zz_probe: 1 }"),
+        ("tracing.", "version: 1\n\(upstreams)\nflag: { key: f }\ntracing: { otlp_endpoint: http://c:4318/v1/traces, zz_probe: 1 }"),
         ("limits.", "version: 1\n\(upstreams)\nflag: { key: f }\nlimits: { zz_probe: 1 }"),
         ("state.", "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [http://127.0.0.1:2379] }, zz_probe: 1 }"),
         ("state.etcd.", "version: 1\n\(upstreams)\nflag: { key: f }\nstate: { etcd: { endpoints: [http://127.0.0.1:2379], zz_probe: 1 } }"),
