@@ -56,13 +56,19 @@ enum ProcessMetricsText {
     }
 
     /// Entries of `/proc/self/fd`, less the one the listing itself opens.
+    ///
+    /// A `dirent` from `readdir` is only as long as its name (`d_reclen`): the last one of a
+    /// buffer can end before `MemoryLayout<dirent>.size`, so neither the struct nor its
+    /// `d_name` array is copied — the name is read in place, at most its first three bytes.
     private static func openDescriptors() -> Int {
         guard let directory = opendir("/proc/self/fd") else { return 0 }
         defer { closedir(directory) }
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         var count = 0
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { count += 1 }
+            let name = UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: UInt8.self)
+            let isDot = name[0] == UInt8(ascii: ".") && (name[1] == 0 || (name[1] == UInt8(ascii: ".") && name[2] == 0))
+            if !isDot { count += 1 }
         }
         return max(0, count - 1)
     }
